@@ -1,0 +1,127 @@
+/**
+ * Flat-tree: a binary tree laid out in-order over the integers. Block `i` is the leaf at index
+ * `2i`; parents have odd indexes; a node at depth `d` and offset `o` sits at `(2o + 1)·2^d − 1`.
+ *
+ * Indexes reach 2^53 (cores of 2^52 blocks), past the 32-bit range of JS bitwise operators, so
+ * every function works in float arithmetic and takes a 32-bit fast path when it can.
+ */
+
+const TWO_POW_32 = 0x100000000
+
+function pow2(n: number): number {
+  return n < 31 ? 1 << n : 2 ** n
+}
+
+/** Largest power of two ≤ n (n ≥ 1, n < 2^53). */
+function highestPowerOfTwo(n: number): number {
+  if (n < TWO_POW_32) return 2 ** (31 - Math.clz32(n))
+  return TWO_POW_32 * 2 ** (31 - Math.clz32(Math.floor(n / TWO_POW_32)))
+}
+
+/** Depth of `index`: the number of trailing 1-bits (leaves are depth 0). */
+export function depth(index: number): number {
+  if (index < 0x7fffffff) {
+    // trailing ones of x = trailing zeros of x + 1
+    const x = index + 1
+    return 31 - Math.clz32(x & -x)
+  }
+  let d = 0
+  let x = index + 1
+  while (x % 2 === 0) {
+    d++
+    x /= 2
+  }
+  return d
+}
+
+/** Offset of `index` within its depth (for leaves, the block number). */
+export function offset(index: number, d = depth(index)): number {
+  if (index < 0x7fffffff) return (index + 1) >>> (d + 1)
+  return Math.floor((index + 1) / pow2(d + 1))
+}
+
+/** Index of the node at `depth`, `offset`. */
+export function index(d: number, o: number): number {
+  return (1 + 2 * o) * pow2(d) - 1
+}
+
+export function parent(i: number, d = depth(i)): number {
+  return index(d + 1, Math.floor(offset(i, d) / 2))
+}
+
+export function sibling(i: number, d = depth(i)): number {
+  const o = offset(i, d)
+  return index(d, o % 2 === 0 ? o + 1 : o - 1)
+}
+
+/** Left child, or -1 for a leaf. */
+export function leftChild(i: number, d = depth(i)): number {
+  if (d === 0) return -1
+  return index(d - 1, 2 * offset(i, d))
+}
+
+/** Right child, or -1 for a leaf. */
+export function rightChild(i: number, d = depth(i)): number {
+  if (d === 0) return -1
+  return index(d - 1, 2 * offset(i, d) + 1)
+}
+
+/** Leftmost leaf index covered by `i`. */
+export function leftSpan(i: number, d = depth(i)): number {
+  return d === 0 ? i : offset(i, d) * pow2(d + 1)
+}
+
+/** Rightmost leaf index covered by `i`. */
+export function rightSpan(i: number, d = depth(i)): number {
+  return d === 0 ? i : (offset(i, d) + 1) * pow2(d + 1) - 2
+}
+
+/** Number of nodes (leaves and parents) in the subtree rooted at `i`. */
+export function count(i: number, d = depth(i)): number {
+  return pow2(d + 1) - 1
+}
+
+/** Number of leaves (blocks) in the subtree rooted at `i`. */
+export function countLeaves(i: number, d = depth(i)): number {
+  return pow2(d)
+}
+
+/** True when the subtree rooted at `root` covers node `i`. */
+export function contains(root: number, i: number): boolean {
+  const d = depth(root)
+  return leftSpan(root, d) <= i && i <= rightSpan(root, d)
+}
+
+/**
+ * The full roots of a tree whose leaves end before tree index `end` (`end = 2·length`), left to
+ * right. Throws on an odd `end`, which names no leaf boundary.
+ */
+export function fullRoots(end: number, out: number[] = []): number[] {
+  if (end % 2 !== 0) throw new RangeError(`fullRoots needs an even tree index, got ${end}`)
+  let leaves = end / 2
+  let acc = 0
+  while (leaves > 0) {
+    // largest power of two ≤ leaves
+    const p = highestPowerOfTwo(leaves)
+    out.push(acc + p - 1)
+    acc += 2 * p
+    leaves -= p
+  }
+  return out
+}
+
+/**
+ * Walks up from `i` and returns the first ancestor (or `i` itself) that is a full root of a
+ * tree of `length` blocks, i.e. whose right span is below `2·length`. Returns -1 when `i` lies
+ * outside the tree.
+ */
+export function rootOf(i: number, length: number): number {
+  const end = 2 * length
+  if (rightSpan(i) >= end) return -1
+  let node = i
+  for (;;) {
+    const p = parent(node)
+    if (rightSpan(p) >= end) return node
+    node = p
+  }
+}
