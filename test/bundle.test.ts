@@ -15,6 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 const ISOMORPHIC: Record<string, string[]> = {
   codec: ['src/index.ts'],
+  events: ['src/index.ts'],
   crypto: ['src/index.ts'],
   storage: ['src/index.ts', 'src/memory.ts', 'src/idb.ts'],
   hypercore: ['src/index.ts'],

@@ -1,5 +1,5 @@
-import flat from 'flat-tree'
 import fc from 'fast-check'
+import flat from 'flat-tree'
 import { describe, expect, it } from 'vitest'
 import * as ft from '../src/flat-tree.ts'
 
@@ -41,9 +41,12 @@ describe('flat-tree', () => {
 
   it('computes full roots like the real flat-tree', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 2 ** 51 })), (len) => {
-        expect(ft.fullRoots(2 * len)).toEqual(flat.fullRoots(2 * len))
-      }),
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 2 ** 51 })),
+        (len) => {
+          expect(ft.fullRoots(2 * len)).toEqual(flat.fullRoots(2 * len))
+        }
+      ),
       { numRuns: 10_000 }
     )
     expect(() => ft.fullRoots(3)).toThrow(RangeError)
