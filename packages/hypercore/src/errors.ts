@@ -1,0 +1,88 @@
+/**
+ * Typed errors. Every error Orchard's hypercore raises is a `HypercoreError` with a stable `code`
+ * (the same codes as the real hypercore's `hypercore-errors`, plus a few of ours), so callers can
+ * branch on `err.code` or `instanceof` without parsing messages.
+ */
+
+export type HypercoreErrorCode =
+  | 'ASSERTION'
+  | 'BAD_ARGUMENT'
+  | 'STORAGE_EMPTY'
+  | 'STORAGE_CONFLICT'
+  | 'INVALID_SIGNATURE'
+  | 'INVALID_CAPABILITY'
+  | 'INVALID_CHECKSUM'
+  | 'INVALID_OPERATION'
+  | 'INVALID_PROOF'
+  | 'BLOCK_NOT_AVAILABLE'
+  | 'SNAPSHOT_NOT_AVAILABLE'
+  | 'REQUEST_CANCELLED'
+  | 'REQUEST_TIMEOUT'
+  | 'SESSION_NOT_WRITABLE'
+  | 'SESSION_CLOSED'
+  | 'WRITE_FAILED'
+  | 'DECODING_ERROR'
+  | 'BLOCK_TOO_LARGE'
+  | 'INVALID_MANIFEST'
+  | 'INVALID_ENCRYPTION_KEY'
+
+/** Base class of every hypercore error. */
+export class HypercoreError extends Error {
+  readonly code: HypercoreErrorCode
+
+  constructor(code: HypercoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options)
+    this.name = 'HypercoreError'
+    this.code = code
+  }
+}
+
+function define<C extends HypercoreErrorCode>(code: C, name: string) {
+  const cls = class extends HypercoreError {
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options)
+      this.name = name
+    }
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** An argument is missing, of the wrong type or out of range. */
+export const BadArgumentError = define('BAD_ARGUMENT', 'BadArgumentError')
+/** The operation is not allowed in the current state (e.g. truncating past the length). */
+export const InvalidOperationError = define('INVALID_OPERATION', 'InvalidOperationError')
+/** A signature does not verify against the core's manifest. */
+export const InvalidSignatureError = define('INVALID_SIGNATURE', 'InvalidSignatureError')
+/** A peer's replication capability does not prove knowledge of the key. */
+export const InvalidCapabilityError = define('INVALID_CAPABILITY', 'InvalidCapabilityError')
+/** A block or node does not hash to what the tree says. */
+export const InvalidChecksumError = define('INVALID_CHECKSUM', 'InvalidChecksumError')
+/** A proof is malformed or inconsistent with the tree. */
+export const InvalidProofError = define('INVALID_PROOF', 'InvalidProofError')
+/** The block is not stored locally and cannot be fetched (no wait, or cleared). */
+export const BlockNotAvailableError = define('BLOCK_NOT_AVAILABLE', 'BlockNotAvailableError')
+/** A snapshot was invalidated by a truncation below its length. */
+export const SnapshotNotAvailableError = define('SNAPSHOT_NOT_AVAILABLE', 'SnapshotNotAvailableError')
+/** A pending request was cancelled (session closed, download destroyed, ...). */
+export const RequestCancelledError = define('REQUEST_CANCELLED', 'RequestCancelledError')
+/** A pending request timed out. */
+export const RequestTimeoutError = define('REQUEST_TIMEOUT', 'RequestTimeoutError')
+/** A write on a core or session that cannot sign. */
+export const SessionNotWritableError = define('SESSION_NOT_WRITABLE', 'SessionNotWritableError')
+/** Use of a closed session. */
+export const SessionClosedError = define('SESSION_CLOSED', 'SessionClosedError')
+/** Storage holds a different core than the one asked for. */
+export const StorageConflictError = define('STORAGE_CONFLICT', 'StorageConflictError')
+/** Opening an empty storage without a key, when creating is not allowed. */
+export const StorageEmptyError = define('STORAGE_EMPTY', 'StorageEmptyError')
+/** Bytes that should decode (a block under its value encoding, a stored record) do not. */
+export const DecodingError = define('DECODING_ERROR', 'DecodingError')
+/** A block over the configured maximum size. */
+export const BlockTooLargeError = define('BLOCK_TOO_LARGE', 'BlockTooLargeError')
+/** A manifest that is malformed or does not hash to the core's key. */
+export const InvalidManifestError = define('INVALID_MANIFEST', 'InvalidManifestError')
+/** The encryption key cannot decrypt this core's blocks. */
+export const InvalidEncryptionKeyError = define('INVALID_ENCRYPTION_KEY', 'InvalidEncryptionKeyError')
+/** A storage write failed; nothing of the operation was stored. */
+export const WriteFailedError = define('WRITE_FAILED', 'WriteFailedError')
