@@ -1,0 +1,143 @@
+/**
+ * Key order and argument checks shared by the adapters. Keys compare bytewise as unsigned bytes,
+ * a proper prefix first: the order of IndexedDB binary keys and of RocksDB's default comparator.
+ */
+import { StorageArgumentError } from './errors.ts'
+import { type BatchOp, type KeyRange, STORE_NAMES, type StoreName } from './types.ts'
+
+/** Bytewise comparison: negative if `a < b`, 0 if equal, positive if `a > b`. */
+export function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!
+    if (d !== 0) return d
+  }
+  return a.length - b.length
+}
+
+/** A copy that shares no memory with `bytes`. */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.slice()
+}
+
+const STORE_SET: ReadonlySet<string> = new Set(STORE_NAMES)
+
+/** Index of a store in {@link STORE_NAMES}; throws on anything else. */
+export function storeIndex(store: StoreName): number {
+  const i = STORE_NAMES.indexOf(store)
+  if (i === -1) throw new StorageArgumentError(`Unknown store ${JSON.stringify(store)}`)
+  return i
+}
+
+export function assertStore(store: unknown): asserts store is StoreName {
+  if (typeof store !== 'string' || !STORE_SET.has(store)) {
+    throw new StorageArgumentError(
+      `Unknown store ${JSON.stringify(store)}; expected one of ${STORE_NAMES.join(', ')}`
+    )
+  }
+}
+
+export function assertBytes(bytes: unknown, what: string): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new StorageArgumentError(`${what} must be a Uint8Array`)
+}
+
+/** Checks a whole batch before anything is applied, so a malformed op fails the batch untouched. */
+export function assertBatch(ops: readonly BatchOp[]): void {
+  if (!Array.isArray(ops)) throw new StorageArgumentError('write() takes an array of operations')
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as BatchOp | undefined
+    if (op === null || typeof op !== 'object')
+      throw new StorageArgumentError(`Operation ${i} is not an object`)
+    assertStore(op.store)
+    switch (op.type) {
+      case 'put':
+        assertBytes(op.key, `Operation ${i} key`)
+        assertBytes(op.value, `Operation ${i} value`)
+        break
+      case 'del':
+        assertBytes(op.key, `Operation ${i} key`)
+        break
+      case 'delRange':
+        assertBytes(op.gte, `Operation ${i} gte`)
+        assertBytes(op.lt, `Operation ${i} lt`)
+        break
+      default:
+        throw new StorageArgumentError(
+          `Operation ${i} has unknown type ${JSON.stringify((op as { type: unknown }).type)}`
+        )
+    }
+  }
+}
+
+/** The distinct stores a batch touches, in {@link STORE_NAMES} order. */
+export function touchedStores(ops: readonly BatchOp[]): StoreName[] {
+  let mask = 0
+  for (const op of ops) mask |= 1 << STORE_NAMES.indexOf(op.store)
+  return STORE_NAMES.filter((_, i) => mask & (1 << i))
+}
+
+/** A validated {@link KeyRange}: one optional bound per side, direction, limit. */
+export interface Bounds {
+  lower: Uint8Array | null
+  lowerInclusive: boolean
+  upper: Uint8Array | null
+  upperInclusive: boolean
+  reverse: boolean
+  /** `Infinity` when unlimited. */
+  limit: number
+}
+
+/** Validates a range and folds it into {@link Bounds}. */
+export function toBounds(range: KeyRange = {}): Bounds {
+  if (range === null || typeof range !== 'object') throw new StorageArgumentError('range must be an object')
+  const { gt, gte, lt, lte, reverse = false, limit = Infinity } = range
+  if (gt !== undefined && gte !== undefined) throw new StorageArgumentError('range has both gt and gte')
+  if (lt !== undefined && lte !== undefined) throw new StorageArgumentError('range has both lt and lte')
+  if (gt !== undefined) assertBytes(gt, 'range.gt')
+  if (gte !== undefined) assertBytes(gte, 'range.gte')
+  if (lt !== undefined) assertBytes(lt, 'range.lt')
+  if (lte !== undefined) assertBytes(lte, 'range.lte')
+  if (typeof limit !== 'number' || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+    throw new StorageArgumentError('range.limit must be a non-negative integer')
+  }
+  return {
+    lower: gt ?? gte ?? null,
+    lowerInclusive: gt === undefined,
+    upper: lt ?? lte ?? null,
+    upperInclusive: lt === undefined,
+    reverse: reverse === true,
+    limit
+  }
+}
+
+/** True if no key can fall inside `b` (inverted or touching-but-exclusive bounds). */
+export function boundsEmpty(b: Bounds): boolean {
+  if (b.limit === 0) return true
+  if (b.lower === null || b.upper === null) return false
+  const c = compareKeys(b.lower, b.upper)
+  return c > 0 || (c === 0 && !(b.lowerInclusive && b.upperInclusive))
+}
+
+/** True if `key` lies within `b`'s bounds (ignores direction and limit). */
+export function inBounds(b: Bounds, key: Uint8Array): boolean {
+  if (b.lower !== null) {
+    const c = compareKeys(key, b.lower)
+    if (c < 0 || (c === 0 && !b.lowerInclusive)) return false
+  }
+  if (b.upper !== null) {
+    const c = compareKeys(key, b.upper)
+    if (c > 0 || (c === 0 && !b.upperInclusive)) return false
+  }
+  return true
+}
+
+/**
+ * The bounds left to walk after a page that ended at `last`: the walked side is tightened to
+ * exclude `last`, the limit is reduced by `taken`.
+ */
+export function boundsAfter(b: Bounds, last: Uint8Array, taken: number): Bounds {
+  const limit = b.limit - taken
+  return b.reverse
+    ? { ...b, upper: last, upperInclusive: false, limit }
+    : { ...b, lower: last, lowerInclusive: false, limit }
+}
