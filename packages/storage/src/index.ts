@@ -17,6 +17,7 @@
  */
 
 export * from './errors.ts'
+export { idbDatabaseName, openIdbStorage, requestPersistence } from './idb.ts'
 export { compareKeys } from './keys.ts'
 export {
   acquireProcessLock,
