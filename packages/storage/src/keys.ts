@@ -132,6 +132,52 @@ export function inBounds(b: Bounds, key: Uint8Array): boolean {
 }
 
 /**
+ * A key as a binary string: one char (0-255) per byte. Strings compare by code unit, so their
+ * order is the bytewise order of the keys.
+ */
+export function binaryKey(key: Uint8Array): string {
+  if (key.length <= 4096) return String.fromCharCode.apply(null, key as unknown as number[])
+  let s = ''
+  for (let i = 0; i < key.length; i += 4096) {
+    s += String.fromCharCode.apply(null, key.subarray(i, i + 4096) as unknown as number[])
+  }
+  return s
+}
+
+/** The bytes of a binary-string key, in a fresh array. */
+export function keyBytes(key: string): Uint8Array {
+  const out = new Uint8Array(key.length)
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i)
+  return out
+}
+
+/** {@link Bounds} with binary-string keys, as the sorted map takes them. */
+export interface BinaryBounds {
+  lower: string | null
+  lowerInclusive: boolean
+  upper: string | null
+  upperInclusive: boolean
+  reverse: boolean
+}
+
+export function binaryBounds(b: Bounds): BinaryBounds {
+  return {
+    lower: b.lower === null ? null : binaryKey(b.lower),
+    lowerInclusive: b.lowerInclusive,
+    upper: b.upper === null ? null : binaryKey(b.upper),
+    upperInclusive: b.upperInclusive,
+    reverse: b.reverse
+  }
+}
+
+/** The binary bounds left to walk after a page that ended at `last`. */
+export function binaryBoundsAfter(b: BinaryBounds, last: string): BinaryBounds {
+  return b.reverse
+    ? { ...b, upper: last, upperInclusive: false }
+    : { ...b, lower: last, lowerInclusive: false }
+}
+
+/**
  * The bounds left to walk after a page that ended at `last`: the walked side is tightened to
  * exclude `last`, the limit is reduced by `taken`.
  */

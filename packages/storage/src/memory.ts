@@ -9,8 +9,11 @@ import {
   assertBatch,
   assertBytes,
   assertStore,
-  boundsAfter,
+  binaryBounds,
+  binaryBoundsAfter,
+  binaryKey,
   boundsEmpty,
+  keyBytes,
   storeIndex,
   toBounds,
   touchedStores
@@ -91,7 +94,7 @@ class MemoryStorage implements Storage {
   async get(store: StoreName, key: Uint8Array): Promise<Uint8Array | null> {
     this.#assertOpen()
     assertBytes(key, 'key')
-    const value = this.#root.stores[storeIndex(store)]!.get(key)
+    const value = this.#root.stores[storeIndex(store)]!.get(binaryKey(key))
     return value === undefined ? null : value.slice()
   }
 
@@ -101,7 +104,7 @@ class MemoryStorage implements Storage {
     const out = new Array<Uint8Array | null>(keys.length)
     for (let i = 0; i < keys.length; i++) {
       assertBytes(keys[i], 'key')
-      const value = map.get(keys[i]!)
+      const value = map.get(binaryKey(keys[i]!))
       out[i] = value === undefined ? null : value.slice()
     }
     return out
@@ -110,24 +113,27 @@ class MemoryStorage implements Storage {
   async *range(store: StoreName, range?: KeyRange): AsyncIterableIterator<[Uint8Array, Uint8Array]> {
     this.#assertOpen()
     assertStore(store)
-    let bounds = toBounds(range)
-    if (boundsEmpty(bounds)) return
+    const checked = toBounds(range)
+    if (boundsEmpty(checked)) return
     const map = this.#root.stores[storeIndex(store)]!
+    let bounds = binaryBounds(checked)
+    let remaining = checked.limit
     const page: [Uint8Array, Uint8Array][] = []
-    const collect = (k: Uint8Array, v: Uint8Array) => {
-      page.push([k.slice(), v.slice()])
+    let last = ''
+    const collect = (k: string, v: Uint8Array) => {
+      page.push([keyBytes(k), v.slice()])
+      last = k
     }
     for (;;) {
-      const want = Math.min(PAGE, bounds.limit)
+      const want = Math.min(PAGE, remaining)
       page.length = 0
       map.scan(bounds, want, collect)
       const got = page.length
-      const last = got > 0 ? page[got - 1]![0] : null
       // Copy out before yielding: the consumer may hold on to the page's entries.
       for (const entry of page.splice(0)) yield entry
-      if (got < want || last === null) return
-      bounds = boundsAfter(bounds, last, got)
-      if (bounds.limit === 0) return
+      remaining -= got
+      if (got < want || remaining === 0) return
+      bounds = binaryBoundsAfter(bounds, last)
       this.#assertOpen()
     }
   }
@@ -140,9 +146,9 @@ class MemoryStorage implements Storage {
     const stores = this.#root.stores
     for (const op of ops) {
       const map = stores[storeIndex(op.store)]!
-      if (op.type === 'put') map.set(op.key.slice(), op.value.slice())
-      else if (op.type === 'del') map.delete(op.key)
-      else map.deleteRange(op.gte, op.lt)
+      if (op.type === 'put') map.set(binaryKey(op.key), op.value.slice())
+      else if (op.type === 'del') map.delete(binaryKey(op.key))
+      else map.deleteRange(binaryKey(op.gte), binaryKey(op.lt))
     }
     const change: StorageChange = { stores: touchedStores(ops) }
     for (const other of this.#root.handles) if (other !== this) other.#notify(change)

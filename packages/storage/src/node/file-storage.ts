@@ -41,8 +41,11 @@ import {
   assertBatch,
   assertBytes,
   assertStore,
-  boundsAfter,
+  binaryBounds,
+  binaryBoundsAfter,
+  binaryKey,
   boundsEmpty,
+  keyBytes,
   storeIndex,
   toBounds
 } from '../keys.ts'
@@ -95,8 +98,8 @@ export interface FileStorage extends Storage {
   stats(): FileStorageStats
 }
 
-/** A value in the index: inline bytes, or where it sits in the log. */
-type IndexValue = Uint8Array | ValueRef
+/** A value in the index: small values inline (as a binary string), else where it sits in the log. */
+type IndexValue = string | ValueRef
 
 class ValueRef {
   constructor(
@@ -135,22 +138,22 @@ class IndexBuilder implements ScanSink {
   put(store: number, key: Uint8Array, valueStart: number, valueLength: number): void {
     const value =
       valueLength <= this.#inline
-        ? this.buf.slice(valueStart, valueStart + valueLength)
+        ? binaryKey(this.buf.subarray(valueStart, valueStart + valueLength))
         : new ValueRef(this.base + valueStart, valueLength)
-    const old = this.maps[store]!.set(key.slice(), value)
+    const old = this.maps[store]!.set(binaryKey(key), value)
     this.live += key.length + valueLength + ENTRY_OVERHEAD
     if (old !== undefined) this.live -= key.length + old.length + ENTRY_OVERHEAD
     this.touched |= 1 << store
   }
 
   del(store: number, key: Uint8Array): void {
-    const old = this.maps[store]!.delete(key)
+    const old = this.maps[store]!.delete(binaryKey(key))
     if (old !== undefined) this.live -= key.length + old.length + ENTRY_OVERHEAD
     this.touched |= 1 << store
   }
 
   delRange(store: number, gte: Uint8Array, lt: Uint8Array): void {
-    this.maps[store]!.deleteRange(gte, lt, (k, v) => {
+    this.maps[store]!.deleteRange(binaryKey(gte), binaryKey(lt), (k, v) => {
       this.live -= k.length + v.length + ENTRY_OVERHEAD
     })
     this.touched |= 1 << store
@@ -305,7 +308,7 @@ class FileStorageImpl implements FileStorage {
   async get(store: StoreName, key: Uint8Array): Promise<Uint8Array | null> {
     this.#beforeRead()
     assertBytes(key, 'key')
-    const value = this.#index.maps[storeIndex(store)]!.get(key)
+    const value = this.#index.maps[storeIndex(store)]!.get(binaryKey(key))
     return value === undefined ? null : this.#read(value)
   }
 
@@ -315,7 +318,7 @@ class FileStorageImpl implements FileStorage {
     for (const key of keys) assertBytes(key, 'key')
     const out = new Array<Uint8Array | null>(keys.length)
     for (let i = 0; i < keys.length; i++) {
-      const value = map.get(keys[i]!)
+      const value = map.get(binaryKey(keys[i]!))
       out[i] = value === undefined ? null : this.#read(value)
     }
     return out
@@ -324,24 +327,27 @@ class FileStorageImpl implements FileStorage {
   async *range(store: StoreName, range?: KeyRange): AsyncIterableIterator<[Uint8Array, Uint8Array]> {
     this.#beforeRead()
     assertStore(store)
-    let bounds = toBounds(range)
-    if (boundsEmpty(bounds)) return
+    const checked = toBounds(range)
+    if (boundsEmpty(checked)) return
     const s = storeIndex(store)
+    let bounds = binaryBounds(checked)
+    let remaining = checked.limit
     const page: [Uint8Array, Uint8Array][] = []
-    const collect = (k: Uint8Array, v: IndexValue) => {
-      page.push([k.slice(), this.#read(v)])
+    let last = ''
+    const collect = (k: string, v: IndexValue) => {
+      page.push([keyBytes(k), this.#read(v)])
+      last = k
     }
     for (;;) {
-      const want = Math.min(PAGE, bounds.limit)
+      const want = Math.min(PAGE, remaining)
       page.length = 0
       // Read after catching up, in one synchronous step: the page is one consistent state.
       this.#index.maps[s]!.scan(bounds, want, collect)
       const got = page.length
-      const last = got > 0 ? page[got - 1]![0] : null
       for (const entry of page.splice(0)) yield entry
-      if (got < want || last === null) return
-      bounds = boundsAfter(bounds, last, got)
-      if (bounds.limit === 0) return
+      remaining -= got
+      if (got < want || remaining === 0) return
+      bounds = binaryBoundsAfter(bounds, last)
       this.#beforeRead()
     }
   }
@@ -580,17 +586,17 @@ class FileStorageImpl implements FileStorage {
       const next = this.#newIndex()
       let end = FILE_HEADER_BYTES
       const old = this.#index.maps
-      const all = toBounds()
+      const all = binaryBounds(toBounds())
       for (let s = 0; s < old.length; s++) {
         let bounds = all
         for (;;) {
           const ops: BatchOp[] = []
           const store = STORE_NAMES[s]!
           let bytes = 0
-          let last: Uint8Array | null = null
+          let last = ''
           old[s]!.scan(bounds, 4096, (key, value) => {
             if (bytes > 4 * 1024 * 1024) return
-            ops.push({ type: 'put', store, key, value: this.#read(value) })
+            ops.push({ type: 'put', store, key: keyBytes(key), value: this.#read(value) })
             bytes += key.length + value.length
             last = key
           })
@@ -602,7 +608,7 @@ class FileStorageImpl implements FileStorage {
           next.begin(buf, end)
           decodeRecord(buf, 0, length, next)
           end += length
-          bounds = boundsAfter(bounds, last!, 0)
+          bounds = binaryBoundsAfter(bounds, last)
           await yieldToLoop()
         }
       }
@@ -675,7 +681,7 @@ class FileStorageImpl implements FileStorage {
 
   /** The bytes of an index value, in a fresh buffer. */
   #read(value: IndexValue): Uint8Array {
-    if (value instanceof Uint8Array) return value.slice()
+    if (typeof value === 'string') return keyBytes(value)
     const out = new Uint8Array(value.length)
     if (readAt(this.#fd!, out, value.length, value.offset) !== value.length) {
       throw new StorageCorruptError(`${this.name}: the log ends inside a value at offset ${value.offset}`)
