@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { binaryBounds, binaryKey, compareKeys, keyBytes, toBounds } from '../src/keys.ts'
 import { SortedMap } from '../src/sorted-map.ts'
 
-const hex = (b: Uint8Array | string) =>
+const hex = (b: Uint8Array | string): string =>
   typeof b === 'string' ? hex(keyBytes(b)) : Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 
 function prng(seed: number): () => number {
