@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { acquireFileLock, openFileStorage } from '../src/fs.ts'
-import { type BatchOp, StorageCorruptError, StorageLockedError } from '../src/index.ts'
+import { type BatchOp, StorageArgumentError, StorageCorruptError, StorageLockedError } from '../src/index.ts'
 import { defineConformanceSuite } from './conformance.ts'
 import { bundleFixture, runChild } from './fixtures/child.ts'
 
@@ -118,6 +118,20 @@ describe('file storage: recovery', () => {
     expect(await again.getMany('blocks', [u8(1), u8(2)])).toEqual([u8(1), u8(2)])
     await again.close()
     expect(readdirSync(dir).sort()).toEqual(['data.000002.log'])
+  })
+})
+
+describe('file storage: limits', () => {
+  it('refuses a batch larger than one log record can hold, writing nothing', async () => {
+    const dir = freshDir()
+    const st = await openFileStorage(dir)
+    const chunk = new Uint8Array(64 * 1024 * 1024)
+    const ops: BatchOp[] = Array.from({ length: 33 }, (_, i) => put(i, chunk))
+    await expect(st.write(ops)).rejects.toBeInstanceOf(StorageArgumentError)
+    expect(st.stats().keys).toBe(0)
+    await st.write([put(1, u8(1))])
+    expect(await st.get('blocks', u8(1))).toEqual(u8(1))
+    await st.destroy()
   })
 })
 

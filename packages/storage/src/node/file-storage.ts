@@ -30,6 +30,7 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import {
+  StorageArgumentError,
   StorageClosedError,
   StorageCorruptError,
   StorageError,
@@ -68,6 +69,8 @@ import {
   encodeMoved,
   FILE_HEADER_BYTES,
   fileHeader,
+  MAX_PAYLOAD_BYTES,
+  RECORD_HEADER_BYTES,
   readFileHeader,
   sealRecord
 } from './record.ts'
@@ -363,6 +366,13 @@ class FileStorageImpl implements FileStorage {
     }
     if (ops.length === 0) return Promise.resolve()
     const size = batchRecordBytes(ops)
+    if (size - RECORD_HEADER_BYTES > MAX_PAYLOAD_BYTES) {
+      return Promise.reject(
+        new StorageArgumentError(
+          `A batch of ${size} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit of one log record`
+        )
+      )
+    }
     const strict = opts.durability === 'strict'
     if (this.#compacting !== null || this.#queue.length > 0) {
       // Encode now (the caller may reuse its buffers), append once the compaction is done.
