@@ -14,17 +14,14 @@
 import {
   closeSync,
   type FSWatcher,
-  fdatasync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
   openSync,
   readdirSync,
-  renameSync,
   rmdirSync,
   unlinkSync,
-  watch,
-  writeSync
+  watch
 } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -35,7 +32,6 @@ import {
   StorageCorruptError,
   StorageError,
   StorageLockedError,
-  StorageQuotaError,
   StorageReadOnlyError
 } from '../errors.ts'
 import {
@@ -50,7 +46,6 @@ import {
   storeIndex,
   toBounds
 } from '../keys.ts'
-import { SortedMap } from '../sorted-map.ts'
 import {
   type BatchOp,
   type KeyRange,
@@ -63,18 +58,29 @@ import {
 } from '../types.ts'
 import { acquireFileLock, type FileLockHandle } from './file-lock.ts'
 import {
+  createLog,
+  fdatasyncAsync,
+  ioError,
+  LOG_PATTERN,
+  listGenerations,
+  listGenerationsOrEmpty,
+  logName,
+  writeAt,
+  writeCompactedLog
+} from './log-files.ts'
+import { type IndexBuilder, type IndexValue, newIndex, readValue } from './log-index.ts'
+import {
   batchRecordBytes,
   decodeRecord,
   encodeBatch,
   encodeMoved,
   FILE_HEADER_BYTES,
-  fileHeader,
   MAX_PAYLOAD_BYTES,
   RECORD_HEADER_BYTES,
   readFileHeader,
   sealRecord
 } from './record.ts'
-import { LogScanner, readAt, type ScanSink } from './scan.ts'
+import { LogScanner, readAt } from './scan.ts'
 
 /** Options of {@link openFileStorage}. */
 export interface FileStorageOptions extends OpenOptions {
@@ -101,67 +107,7 @@ export interface FileStorage extends Storage {
   stats(): FileStorageStats
 }
 
-/** A value in the index: small values inline (as a binary string), else where it sits in the log. */
-type IndexValue = string | ValueRef
-
-class ValueRef {
-  constructor(
-    readonly offset: number,
-    readonly length: number
-  ) {}
-}
-
-/** Per-entry cost of a live key in a compacted log (op tag and length prefixes), roughly. */
-const ENTRY_OVERHEAD = 4
 const PAGE = 256
-const LOG_PATTERN = /^data\.(\d+)\.log$/
-
-const logName = (generation: number) => `data.${String(generation).padStart(6, '0')}.log`
-
-/** Applies decoded records to an index, tracking live bytes and the stores touched. */
-class IndexBuilder implements ScanSink {
-  buf: Uint8Array = new Uint8Array(0)
-  base = 0
-  live = 0
-  touched = 0
-  readonly maps: SortedMap<IndexValue>[]
-  readonly #inline: number
-
-  constructor(maps: SortedMap<IndexValue>[], inline: number, live = 0) {
-    this.maps = maps
-    this.#inline = inline
-    this.live = live
-  }
-
-  begin(buf: Uint8Array, base: number): void {
-    this.buf = buf
-    this.base = base
-  }
-
-  put(store: number, key: Uint8Array, valueStart: number, valueLength: number): void {
-    const value =
-      valueLength <= this.#inline
-        ? binaryKey(this.buf.subarray(valueStart, valueStart + valueLength))
-        : new ValueRef(this.base + valueStart, valueLength)
-    const old = this.maps[store]!.set(binaryKey(key), value)
-    this.live += key.length + valueLength + ENTRY_OVERHEAD
-    if (old !== undefined) this.live -= key.length + old.length + ENTRY_OVERHEAD
-    this.touched |= 1 << store
-  }
-
-  del(store: number, key: Uint8Array): void {
-    const old = this.maps[store]!.delete(binaryKey(key))
-    if (old !== undefined) this.live -= key.length + old.length + ENTRY_OVERHEAD
-    this.touched |= 1 << store
-  }
-
-  delRange(store: number, gte: Uint8Array, lt: Uint8Array): void {
-    this.maps[store]!.deleteRange(binaryKey(gte), binaryKey(lt), (k, v) => {
-      this.live -= k.length + v.length + ENTRY_OVERHEAD
-    })
-    this.touched |= 1 << store
-  }
-}
 
 interface QueuedWrite {
   buf: Uint8Array
@@ -169,46 +115,6 @@ interface QueuedWrite {
   strict: boolean
   resolve: () => void
   reject: (err: unknown) => void
-}
-
-function ioError(err: unknown, what: string): StorageError {
-  if (err instanceof StorageError) return err
-  const code = (err as NodeJS.ErrnoException | null)?.code
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
-    return new StorageQuotaError(`${what}: out of disk space; the batch was not written`, { cause: err })
-  }
-  return new StorageError(`${what}: ${(err as Error)?.message ?? String(err)}`, 'STORAGE_IO', { cause: err })
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | null = null
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== null) closeSync(fd)
-  }
-}
-
-function fdatasyncAsync(fd: number): Promise<void> {
-  return new Promise((res, rej) => fdatasync(fd, (err) => (err ? rej(err) : res())))
-}
-
-function listGenerations(dir: string): number[] {
-  const gens: number[] = []
-  for (const f of readdirSync(dir)) {
-    const m = LOG_PATTERN.exec(f)
-    if (m) gens.push(Number(m[1]))
-  }
-  return gens.sort((a, b) => a - b)
-}
-
-/** Writes `buf[0, length)` at `pos`, all of it. */
-function writeAt(fd: number, buf: Uint8Array, length: number, pos: number): void {
-  let done = 0
-  while (done < length) done += writeSync(fd, buf, done, length - done, pos + done)
 }
 
 /**
@@ -268,7 +174,7 @@ class FileStorageImpl implements FileStorage {
     this.readOnly = lock === null
     this.#inline = opts.inlineValueBytes ?? 64
     this.#compactMinBytes = opts.compactMinBytes ?? 64 * 1024 * 1024
-    this.#index = this.#newIndex()
+    this.#index = newIndex(this.#inline)
   }
 
   get closed(): boolean {
@@ -292,7 +198,7 @@ class FileStorageImpl implements FileStorage {
       }
       for (const g of gens.slice(0, -1)) unlinkSync(join(this.#dir, logName(g)))
       if (gens.length === 0) {
-        this.#createLog(1)
+        createLog(this.#dir, 1)
         gens = [1]
       }
     }
@@ -463,28 +369,6 @@ class FileStorageImpl implements FileStorage {
     }
   }
 
-  #newIndex(live = 0): IndexBuilder {
-    return new IndexBuilder(
-      STORE_NAMES.map(() => new SortedMap<IndexValue>()),
-      this.#inline,
-      live
-    )
-  }
-
-  /** Creates an empty log of `generation` atomically (written aside, flushed, renamed). */
-  #createLog(generation: number): void {
-    const path = join(this.#dir, logName(generation))
-    const fd = openSync(`${path}.tmp`, 'w')
-    try {
-      writeAt(fd, fileHeader(generation), FILE_HEADER_BYTES, 0)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(`${path}.tmp`, path)
-    fsyncDir(this.#dir)
-  }
-
   /** Opens log `generation`, replays it into a fresh index and, as writer, cuts a torn tail. */
   async #openLog(generation: number): Promise<void> {
     const file = join(this.#dir, logName(generation))
@@ -494,7 +378,7 @@ class FileStorageImpl implements FileStorage {
     readFileHeader(header.subarray(0, readAt(fd, header, FILE_HEADER_BYTES, 0)), file)
     this.#generation = generation
     const size = fstatSync(fd).size
-    const index = this.#newIndex()
+    const index = newIndex(this.#inline)
     const scanner = new LogScanner(fd, FILE_HEADER_BYTES, size)
     let status = scanner.step(index)
     while (status === 'more') {
@@ -567,11 +451,12 @@ class FileStorageImpl implements FileStorage {
     if (this.#failed) return Promise.reject(this.#failed)
     if (this.#syncing !== null) return this.#syncing.then(() => this.#syncTo(target))
     const upTo = this.#end
-    const fd = this.#fd!
-    this.#syncing = fdatasyncAsync(fd).then(
+    const generation = this.#generation
+    this.#syncing = fdatasyncAsync(this.#fd!).then(
       () => {
         this.#syncing = null
-        if (upTo > this.#synced) this.#synced = upTo
+        // Offsets of a log that compaction has since replaced say nothing about the new one.
+        if (generation === this.#generation && upTo > this.#synced) this.#synced = upTo
       },
       (err) => {
         this.#syncing = null
@@ -585,74 +470,29 @@ class FileStorageImpl implements FileStorage {
 
   /** Writes the live entries into a new generation and switches to it. */
   async #rewrite(): Promise<void> {
+    // No fsync of the old log may still be running once its fd is closed.
+    while (this.#syncing !== null) await this.#syncing.catch(() => undefined)
     const oldFd = this.#fd!
     const oldGeneration = this.#generation
     const generation = oldGeneration + 1
-    const path = join(this.#dir, logName(generation))
-    const fd = openSync(`${path}.tmp`, 'w+')
-    let switched = false
+    const next = await writeCompactedLog(this.#dir, generation, this.#index.maps, this.#inline, (v) =>
+      this.#read(v)
+    )
+    // Tell followers still reading the old log where it went, then retire it.
+    const moved = encodeMoved(generation)
+    sealRecord(moved, moved.length, this.#synced)
     try {
-      writeAt(fd, fileHeader(generation), FILE_HEADER_BYTES, 0)
-      const next = this.#newIndex()
-      let end = FILE_HEADER_BYTES
-      const old = this.#index.maps
-      const all = binaryBounds(toBounds())
-      for (let s = 0; s < old.length; s++) {
-        let bounds = all
-        for (;;) {
-          const ops: BatchOp[] = []
-          const store = STORE_NAMES[s]!
-          let bytes = 0
-          let last = ''
-          old[s]!.scan(bounds, 4096, (key, value) => {
-            if (bytes > 4 * 1024 * 1024) return
-            ops.push({ type: 'put', store, key: keyBytes(key), value: this.#read(value) })
-            bytes += key.length + value.length
-            last = key
-          })
-          if (ops.length === 0) break
-          const buf = new Uint8Array(batchRecordBytes(ops))
-          const length = encodeBatch(buf, ops)
-          sealRecord(buf, length, 0)
-          writeAt(fd, buf, length, end)
-          next.begin(buf, end)
-          decodeRecord(buf, 0, length, next)
-          end += length
-          bounds = binaryBoundsAfter(bounds, last)
-          await yieldToLoop()
-        }
-      }
-      await fdatasyncAsync(fd)
-      renameSync(`${path}.tmp`, path)
-      fsyncDir(this.#dir)
-      switched = true
-      // Tell followers still reading the old log where it went, then retire it.
-      const moved = encodeMoved(generation)
-      sealRecord(moved, moved.length, this.#synced)
-      try {
-        writeAt(oldFd, moved, moved.length, this.#end)
-      } catch {
-        // Followers will notice the old log was unlinked and reopen.
-      }
-      closeSync(oldFd)
-      unlinkSync(join(this.#dir, logName(oldGeneration)))
-      next.touched = 0
-      this.#fd = fd
-      this.#generation = generation
-      this.#index = next
-      this.#end = end
-      this.#synced = end
-    } catch (err) {
-      if (!switched) {
-        closeSync(fd)
-        try {
-          unlinkSync(`${path}.tmp`)
-        } catch {
-          // Removed on the next open.
-        }
-      }
-      throw ioError(err, `${this.name}: compaction failed`)
+      writeAt(oldFd, moved, moved.length, this.#end)
+    } catch {
+      // Followers will notice the old log was unlinked and reopen.
     }
+    closeSync(oldFd)
+    unlinkSync(join(this.#dir, logName(oldGeneration)))
+    this.#fd = next.fd
+    this.#generation = generation
+    this.#index = next.index
+    this.#end = next.end
+    this.#synced = next.end
   }
 
   /** Appends the writes that queued up during a compaction, in order. */
@@ -691,12 +531,7 @@ class FileStorageImpl implements FileStorage {
 
   /** The bytes of an index value, in a fresh buffer. */
   #read(value: IndexValue): Uint8Array {
-    if (typeof value === 'string') return keyBytes(value)
-    const out = new Uint8Array(value.length)
-    if (readAt(this.#fd!, out, value.length, value.offset) !== value.length) {
-      throw new StorageCorruptError(`${this.name}: the log ends inside a value at offset ${value.offset}`)
-    }
-    return out
+    return readValue(this.#fd!, value, this.name)
   }
 
   #beforeRead(): void {
@@ -748,7 +583,7 @@ class FileStorageImpl implements FileStorage {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
         throw ioError(err, `Cannot open ${file}`)
       }
-      const index = this.#newIndex()
+      const index = newIndex(this.#inline)
       let scanner: LogScanner
       try {
         const header = new Uint8Array(FILE_HEADER_BYTES)
@@ -791,13 +626,5 @@ class FileStorageImpl implements FileStorage {
       if (this.#closed) return
       for (const listener of this.#listeners) listener({ stores: [...stores] })
     })
-  }
-}
-
-function listGenerationsOrEmpty(dir: string): number[] {
-  try {
-    return listGenerations(dir)
-  } catch {
-    return []
   }
 }
