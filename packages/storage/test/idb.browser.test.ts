@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openIdbStorage, requestPersistence, StorageClosedError } from '../src/index.ts'
+import { acquireWebLock, openIdbStorage, requestPersistence, StorageClosedError } from '../src/index.ts'
 import { defineConformanceSuite } from './conformance.ts'
 
 defineConformanceSuite('IndexedDB (Chromium)', { open: (name, opts) => openIdbStorage(name, opts) })
@@ -70,6 +70,29 @@ describe('IndexedDB adapter specifics', () => {
       if (saved) Object.defineProperty(proto, 'getAllRecords', saved)
     }
     await st.destroy()
+  })
+
+  it('Web Locks work on their own: one holder, waiters get it on release', async () => {
+    const first = await acquireWebLock('orchard-test-lock')
+    expect(first).not.toBeNull()
+    expect(await acquireWebLock('orchard-test-lock')).toBeNull()
+    let waiterGotIt = false
+    const waiter = acquireWebLock('orchard-test-lock', { wait: true }).then((lock) => {
+      waiterGotIt = true
+      return lock
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(waiterGotIt).toBe(false)
+    await first!.release()
+    const second = await waiter
+    expect(second).not.toBeNull()
+    await second!.release()
+    const controller = new AbortController()
+    const third = await acquireWebLock('orchard-test-lock')
+    const aborted = acquireWebLock('orchard-test-lock', { wait: true, signal: controller.signal })
+    controller.abort()
+    await expect(aborted).rejects.toBeDefined()
+    await third!.release()
   })
 
   it('requestPersistence answers with a boolean', async () => {
