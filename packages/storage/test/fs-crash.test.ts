@@ -10,12 +10,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openFileStorage } from '../src/fs.ts'
-import { bundleFixture, runChild } from './fixtures/child.ts'
+import { bundleFixture, removeFixtureBundles, runChild } from './fixtures/child.ts'
 import { checkState, readHead } from './fixtures/crash-batches.ts'
 
 const KILLS = 60
 const dir = mkdtempSync(join(tmpdir(), 'orchard-storage-crash-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true })
+  await removeFixtureBundles()
+})
 
 /** xorshift32, seeded so a failing run can be replayed. */
 function prng(seed: number): () => number {

@@ -18,10 +18,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { acquireFileLock, openFileStorage } from '../src/fs.ts'
 import { type BatchOp, StorageArgumentError, StorageCorruptError, StorageLockedError } from '../src/index.ts'
 import { defineConformanceSuite } from './conformance.ts'
-import { bundleFixture, runChild } from './fixtures/child.ts'
+import { bundleFixture, removeFixtureBundles, runChild } from './fixtures/child.ts'
 
 const base = mkdtempSync(join(tmpdir(), 'orchard-storage-fs-'))
-afterAll(() => rmSync(base, { recursive: true, force: true }))
+afterAll(async () => {
+  rmSync(base, { recursive: true, force: true })
+  await removeFixtureBundles()
+})
 let dirs = 0
 const freshDir = () => join(base, `store-${++dirs}`)
 const fixture = (name: string) => bundleFixture(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)))
