@@ -15,11 +15,6 @@ export function compareKeys(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
-/** A copy that shares no memory with `bytes`. */
-export function copyBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.slice()
-}
-
 const STORE_SET: ReadonlySet<string> = new Set(STORE_NAMES)
 
 /** Index of a store in {@link STORE_NAMES}; throws on anything else. */
@@ -116,19 +111,6 @@ export function boundsEmpty(b: Bounds): boolean {
   if (b.lower === null || b.upper === null) return false
   const c = compareKeys(b.lower, b.upper)
   return c > 0 || (c === 0 && !(b.lowerInclusive && b.upperInclusive))
-}
-
-/** True if `key` lies within `b`'s bounds (ignores direction and limit). */
-export function inBounds(b: Bounds, key: Uint8Array): boolean {
-  if (b.lower !== null) {
-    const c = compareKeys(key, b.lower)
-    if (c < 0 || (c === 0 && !b.lowerInclusive)) return false
-  }
-  if (b.upper !== null) {
-    const c = compareKeys(key, b.upper)
-    if (c > 0 || (c === 0 && !b.upperInclusive)) return false
-  }
-  return true
 }
 
 /**
