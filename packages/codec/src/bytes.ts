@@ -24,7 +24,9 @@ export const buffer: Codec<Uint8Array> = {
   decode(s) {
     const len = uint.decode(s)
     need(s, len, 'buffer')
-    return s.buffer.subarray(s.start, (s.start += len))
+    const at = s.start
+    s.start += len
+    return s.buffer.subarray(at, s.start)
   }
 }
 
@@ -63,7 +65,9 @@ export function fixed(n: number): Codec<Uint8Array> {
     },
     decode(s) {
       need(s, n, `fixed(${n})`)
-      return s.buffer.subarray(s.start, (s.start += n))
+      const at = s.start
+      s.start += n
+      return s.buffer.subarray(at, s.start)
     }
   }
 }
@@ -119,7 +123,8 @@ export const uint32array: Codec<Uint32Array> = {
   decode(s) {
     const count = uint.decode(s)
     if (count > (s.end - s.start) / 4) need(s, count * 4, 'uint32array')
-    const bytes = s.buffer.subarray(s.start, (s.start += count * 4))
+    const bytes = s.buffer.subarray(s.start, s.start + count * 4)
+    s.start += count * 4
     if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0)
       return new Uint32Array(bytes.buffer, bytes.byteOffset, count)
     const out = new Uint32Array(count)

@@ -186,9 +186,8 @@ type Input<F> = F extends FlagField
         : never
 
 type OptionalKeys<S> = {
-  [K in keyof S]: S[K] extends OptionalField<never, never, unknown> | FlagField | TrailingField<never, never>
-    ? K
-    : never
+  // biome-ignore lint/suspicious/noExplicitAny: matches optional fields of any codec
+  [K in keyof S]: S[K] extends OptionalField<any, any, any> | FlagField | TrailingField<any, any> ? K : never
 }[keyof S]
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
 
