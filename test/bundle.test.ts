@@ -29,11 +29,26 @@ const ISOMORPHIC: Record<string, string[]> = {
 
 const FORBIDDEN = new Set([...builtinModules, 'buffer', 'process', 'events', 'stream', 'util'])
 
+/**
+ * Node fallbacks inside dependencies that no browser path can reach, listed one by one (never by
+ * pattern) and still left external, never polyfilled. libsodium's emscripten glue probes
+ * `require("crypto")` in a try/catch only when no `getRandomValue` was supplied and no
+ * `crypto.getRandomValues` exists; libsodium-wrappers always supplies one (and refuses to load
+ * without `globalThis.crypto.getRandomValues`).
+ */
+const UNREACHABLE_REQUIRES: { importer: RegExp; path: string }[] = [
+  { importer: /\/libsodium-sumo\/dist\/modules-sumo-esm\/libsodium-sumo\.mjs$/, path: 'crypto' }
+]
+
 function forbidNode(reached: string[]): Plugin {
   return {
     name: 'forbid-node',
     setup(b) {
       b.onResolve({ filter: /.*/ }, (args) => {
+        const unreachable = UNREACHABLE_REQUIRES.some(
+          (u) => args.kind === 'require-call' && args.path === u.path && u.importer.test(args.importer)
+        )
+        if (unreachable) return { path: args.path, external: true }
         const bare = args.path.replace(/^node:/, '').split('/')[0]!
         if (args.path.startsWith('node:') || (FORBIDDEN.has(bare) && !args.path.startsWith('.'))) {
           reached.push(`${args.path} (from ${relative(root, args.importer)})`)

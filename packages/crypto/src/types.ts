@@ -1,0 +1,83 @@
+/**
+ * The shapes shared by the public API and the two backends. A backend is two halves: a `Hasher`
+ * (BLAKE2b and Merkle hashing: the WASM kernel or @noble/hashes) and `Primitives` (everything
+ * else: libsodium or @noble/curves + @noble/ciphers). The public functions validate sizes once and
+ * then call the active halves, so both backends see only well-formed input.
+ */
+
+/** A Merkle tree node as hypercore stores it: flat-tree index, byte size of the span, 32-byte hash. */
+export interface TreeNode {
+  index: number
+  size: number
+  hash: Uint8Array
+}
+
+/** An Ed25519 key pair in libsodium's layout: `secretKey` = seed(32) ‖ publicKey(32). */
+export interface KeyPair {
+  publicKey: Uint8Array
+  secretKey: Uint8Array
+}
+
+/** What `appendTree` returns: every node it created (in creation order) and the new roots. */
+export interface AppendResult {
+  /** Each new leaf followed by the parents it completed, in the order hypercore creates them. */
+  nodes: TreeNode[]
+  /** The full roots of the tree after the append, left to right. */
+  roots: TreeNode[]
+}
+
+/** One decrypted secretstream message. */
+export interface PullResult {
+  message: Uint8Array
+  tag: number
+}
+
+/** BLAKE2b and hypercore's Merkle hashing. Arguments are already validated. */
+export interface Hasher {
+  readonly name: 'wasm' | 'js'
+  blake2b(data: Uint8Array, outLen: number, key: Uint8Array | undefined): Uint8Array
+  /** BLAKE2b of the concatenation of `parts` (crypto_generichash_batch). */
+  blake2bBatch(parts: readonly Uint8Array[], outLen: number, key: Uint8Array | undefined): Uint8Array
+  data(block: Uint8Array): Uint8Array
+  /** `a` is the node with the lower index. */
+  parent(a: TreeNode, b: TreeNode): Uint8Array
+  tree(roots: readonly TreeNode[]): Uint8Array
+  hashLeaves(blocks: readonly Uint8Array[]): Uint8Array[]
+  /** Pairs are already ordered (lower index first). */
+  hashParents(pairs: readonly (readonly [TreeNode, TreeNode])[]): Uint8Array[]
+  /** `roots` are a valid roots list ordered left to right; `length` is the leaf count they cover. */
+  appendTree(roots: readonly TreeNode[], length: number, blocks: readonly Uint8Array[]): AppendResult
+}
+
+/** The state of one direction of a secretstream. */
+export interface SecretStreamState {
+  push(message: Uint8Array, tag: number, out: Uint8Array | undefined): Uint8Array
+  pull(ciphertext: Uint8Array): PullResult
+}
+
+/** Signatures, Noise DH and AEADs. Arguments are already validated. */
+export interface Primitives {
+  readonly name: 'libsodium' | 'noble'
+  randomBytes(n: number): Uint8Array
+  keyPair(seed: Uint8Array | undefined): KeyPair
+  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
+  verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean
+  ed25519Dh(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array
+  chacha20poly1305Encrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    plaintext: Uint8Array
+  ): Uint8Array
+  chacha20poly1305Decrypt(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    ad: Uint8Array,
+    ciphertext: Uint8Array
+  ): Uint8Array
+  /** A push state keyed by `key`, for the given 24-byte header. */
+  secretStream(key: Uint8Array, header: Uint8Array): SecretStreamState
+  xsalsa20Xor(data: Uint8Array, nonce: Uint8Array, key: Uint8Array, out: Uint8Array): Uint8Array
+  secretboxEasy(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array
+  secretboxOpenEasy(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array
+}
