@@ -41,6 +41,7 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: testGlobs.map((g) => `${g}*.browser.test.ts`),
+          globalSetup: ['test/setup/crypto-vectors.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

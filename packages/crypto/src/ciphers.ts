@@ -65,7 +65,8 @@ export class SecretStreamPush {
     assertSize(key, SECRETSTREAM_KEYBYTES, 'key')
     if (header !== undefined) assertSize(header, SECRETSTREAM_HEADERBYTES, 'header')
     const prims = activePrimitives()
-    this.header = header ? header.slice() : prims.randomBytes(SECRETSTREAM_HEADERBYTES)
+    // new Uint8Array(x) copies even when x is a Buffer (whose slice() would alias).
+    this.header = header ? new Uint8Array(header) : prims.randomBytes(SECRETSTREAM_HEADERBYTES)
     this.state = prims.secretStream(key, this.header)
   }
 

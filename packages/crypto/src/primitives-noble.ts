@@ -30,7 +30,7 @@ function hexToBytes(hex: string): Uint8Array {
 
 /** The y coordinate of an encoding, sign bit dropped, not reduced. */
 function encodedY(bytes: Uint8Array): bigint {
-  const copy = bytes.slice(0, 32)
+  const copy = new Uint8Array(bytes.subarray(0, 32)) // a copy, also for Buffers
   copy[31]! &= 0x7f
   return leToBigint(copy)
 }

@@ -41,7 +41,7 @@ export class JsSecretStream implements SecretStreamState {
   constructor(key: Uint8Array, header: Uint8Array) {
     const sub = new Uint32Array(8)
     hchacha(SIGMA, u32le(key, 8), u32le(header.subarray(0, 16), 4), sub)
-    this.k = new Uint8Array(sub.buffer).slice()
+    this.k = new Uint8Array(sub.buffer)
     this.nonce.set(header.subarray(16, 24), 4)
     this.resetCounter()
   }
