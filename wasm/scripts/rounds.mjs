@@ -54,6 +54,8 @@ function rounds(g) {
   return lines.join('\n')
 }
 
+const PARAM32 = '0x01010020' // digest length 32, no key, fanout 1, depth 1
+
 /** Scalar: one message, state h (8 u64) in memory at `h`, block (16 u64, any alignment) at `m`. */
 export function scalarSource() {
   const g = (a, b, c, d, x, y) => [
@@ -69,17 +71,30 @@ export function scalarSource() {
     { length: 8 },
     (_, i) => `  store<u64>(h, load<u64>(h, ${8 * i}) ^ v${i} ^ v${8 + i}, ${8 * i})`
   )
+  const freshV = Array.from({ length: 8 }, (_, i) => `  let v${i}: u64 = ${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''}`)
+  const out = [0, 1, 2, 3].map(
+    (i) => `  store<u64>(out, ${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''} ^ v${i} ^ v${8 + i}, ${8 * i})`
+  )
+  const tail = (f) => `${ivV.join('\n')}
+  let v12: u64 = ${IV[4]} ^ t
+  let v13: u64 = ${IV[5]}
+  let v14: u64 = ${IV[6]} ^ ${f}
+  let v15: u64 = ${IV[7]}
+${rounds(g)}`
   return `/** BLAKE2b F (RFC 7693 §3.2) on one message: h ^= compress(h, m, t, f). */
 export function compress(h: usize, m: usize, t: u64, f: u64): void {
 ${loadM.join('\n')}
 ${loadV.join('\n')}
-${ivV.join('\n')}
-  let v12: u64 = ${IV[4]} ^ t
-  let v13: u64 = ${IV[5]}
-  let v14: u64 = ${IV[6]} ^ f
-  let v15: u64 = ${IV[7]}
-${rounds(g)}
+${tail('f')}
 ${store.join('\n')}
+}
+
+/** BLAKE2b-256 of a message that is one (final, zero-padded) block of t bytes: no state in memory. */
+export function hashBlock32(m: usize, t: u64, out: usize): void {
+${loadM.join('\n')}
+${freshV.join('\n')}
+${tail('0xffffffffffffffff')}
+${out.join('\n')}
 }
 `
 }
@@ -120,6 +135,24 @@ export function simdSource() {
 // @ts-ignore: decorator
 @inline function rotr63(x: v128): v128 {
   return v128.or(i64x2.add(x, x), i64x2.shr_u(x, 63))
+}
+
+/** BLAKE2b-256 of two one-block messages at once (lane 0 → outA, lane 1 → outB). */
+export function hashBlock32x2(m: usize, t0: u64, t1: u64, outA: usize, outB: usize): void {
+${loadM.join('\n')}
+${Array.from({ length: 8 }, (_, i) => `  let v${i} = i64x2.splat(${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''})`).join('\n')}
+${ivV.join('\n')}
+  let v12 = v128.xor(i64x2.splat(${IV[4]}), i64x2(t0, t1))
+  let v13 = i64x2.splat(${IV[5]})
+  let v14 = v128.xor(i64x2.splat(${IV[6]}), i64x2.splat(0xffffffffffffffff))
+  let v15 = i64x2.splat(${IV[7]})
+${rounds(g)}
+${[0, 1, 2, 3]
+  .map((i) => {
+    const x = `v128.xor(v128.xor(i64x2.splat(${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''}), v${i}), v${8 + i})`
+    return `  const o${i} = ${x}\n  store<u64>(outA, i64x2.extract_lane(o${i}, 0), ${8 * i})\n  store<u64>(outB, i64x2.extract_lane(o${i}, 1), ${8 * i})`
+  })
+  .join('\n')}
 }
 
 /** BLAKE2b F on two messages at once (lane 0 and lane 1), each with its own t and f. */

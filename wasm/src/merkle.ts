@@ -6,10 +6,9 @@
 // `hashMany`; outputs land where the caller asked, so no hash crosses into JS until it reads them.
 
 import { D_PREFIX, DESC_SIZE, N_HASH, N_INDEX, N_SIZE, NODE_SIZE, ONE_DESC } from './layout'
-import { describe, hashMany } from './messages'
+import { describe, describeParent, hashMany, hashParentDescs, PD_SIZE } from './messages'
 
 const LEAF: u8 = 0
-const PARENT: u8 = 1
 const ROOTS: u8 = 2
 
 /**
@@ -30,17 +29,14 @@ export function leaves(table: usize, n: u32, work: usize, out: usize): void {
 
 /**
  * Parent hashes of n pairs. `recs` holds n × 72 bytes: (sizeL + sizeR) u64 ‖ hashL ‖ hashR;
- * `work` has room for n descriptors; digests go to out + 32·i.
+ * `work` has room for n parent descriptors (16 bytes each); digests go to out + 32·i.
  */
 export function parents(recs: usize, n: u32, work: usize, out: usize): void {
   for (let i: u32 = 0; i < n; i++) {
-    const d = work + <usize>i * DESC_SIZE
     const rec = recs + <usize>i * 72
-    store<u8>(d, PARENT, D_PREFIX)
-    store<u64>(d + D_PREFIX + 1, load<u64>(rec))
-    describe(d, 9, rec + 8, 64, 0, 0, out + (<usize>i << 5))
+    describeParent(work + <usize>i * PD_SIZE, rec, rec + 8, rec + 40, out + (<usize>i << 5))
   }
-  hashMany(work, n)
+  hashParentDescs(work, n)
 }
 
 /** Tree hash of n roots laid out as (hash ‖ index u64 ‖ size u64) records at `recs`. */
@@ -138,12 +134,9 @@ export function append(
       const node = nodesOut + <usize>j * NODE_SIZE
       if (depthOf(load<u64>(node, N_INDEX)) != depth) continue
       const right = <usize>load<u32>(children + (<usize>j << 3), 4)
-      const d = desc + <usize>(m++) * DESC_SIZE
-      store<u8>(d, PARENT, D_PREFIX)
-      store<u64>(d + D_PREFIX + 1, load<u64>(node, N_SIZE))
-      describe(d, 9, left + N_HASH, 32, right + N_HASH, 32, node + N_HASH)
+      describeParent(desc + <usize>(m++) * PD_SIZE, node + N_SIZE, left + N_HASH, right + N_HASH, node + N_HASH)
     }
-    hashMany(desc, m)
+    hashParentDescs(desc, m)
   }
 
   for (let i: u32 = 0; i < sp; i++) {

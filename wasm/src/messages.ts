@@ -9,7 +9,7 @@
 // lengths keep both lanes busy; the last message left alone finishes on the scalar path.
 
 import { initH, paramWord } from './blake2b'
-import { compress, compress2, IV0, IV1, IV2, IV3, IV4, IV5, IV6, IV7 } from './compress.generated'
+import { compress, compress2, hashBlock32, hashBlock32x2, IV0, IV1, IV2, IV3, IV4, IV5, IV6, IV7 } from './compress.generated'
 import {
   D_OUT,
   D_PREFIX,
@@ -196,4 +196,74 @@ export function hashMany(desc: usize, n: u32): void {
   store<u32>(d, len2, D_SEG2_LEN)
   store<u32>(d, <u32>out, D_OUT)
   store<u32>(d, prefixLen, D_PREFIX_LEN)
+}
+
+/** A parent descriptor: where its u64 size sum, left hash and right hash are, and where its digest goes. */
+export const PD_SIZE: usize = 16
+
+/** Writes the block 0x01 ‖ size ‖ hl ‖ hr (73 bytes, zero-padded) as 16 words `stride` bytes apart. */
+// @ts-ignore: decorator
+@inline function parentBlock(dst: usize, stride: usize, size: u64, hl: usize, hr: usize): void {
+  const l0 = load<u64>(hl, 0)
+  const l1 = load<u64>(hl, 8)
+  const l2 = load<u64>(hl, 16)
+  const l3 = load<u64>(hl, 24)
+  const r0 = load<u64>(hr, 0)
+  const r1 = load<u64>(hr, 8)
+  const r2 = load<u64>(hr, 16)
+  const r3 = load<u64>(hr, 24)
+  // The type byte shifts everything by one byte: word j = (previous word >> 56) | (word << 8).
+  store<u64>(dst, 0x01 | (size << 8))
+  store<u64>(dst + stride, (size >> 56) | (l0 << 8))
+  store<u64>(dst + 2 * stride, (l0 >> 56) | (l1 << 8))
+  store<u64>(dst + 3 * stride, (l1 >> 56) | (l2 << 8))
+  store<u64>(dst + 4 * stride, (l2 >> 56) | (l3 << 8))
+  store<u64>(dst + 5 * stride, (l3 >> 56) | (r0 << 8))
+  store<u64>(dst + 6 * stride, (r0 >> 56) | (r1 << 8))
+  store<u64>(dst + 7 * stride, (r1 >> 56) | (r2 << 8))
+  store<u64>(dst + 8 * stride, (r2 >> 56) | (r3 << 8))
+  store<u64>(dst + 9 * stride, r3 >> 56)
+  for (let j: usize = 10; j < 16; j++) store<u64>(dst + j * stride, 0)
+}
+
+// @ts-ignore: decorator
+@inline function parentBlockOf(dst: usize, stride: usize, pd: usize): void {
+  parentBlock(
+    dst,
+    stride,
+    load<u64>(<usize>load<u32>(pd)),
+    <usize>load<u32>(pd, 4),
+    <usize>load<u32>(pd, 8)
+  )
+}
+
+/**
+ * Hashes n parents (parent descriptors at `pd`). A parent is always one 73-byte block, so the
+ * block is built straight from the hashes and hashed from the IV with no state in memory; the SIMD
+ * build does two per compression.
+ */
+export function hashParentDescs(pd: usize, n: u32): void {
+  let i: u32 = 0
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 1 < n; i += 2) {
+      const a = pd + (<usize>i << 4)
+      parentBlockOf(LANE_M, 16, a)
+      parentBlockOf(LANE_M + 8, 16, a + PD_SIZE)
+      hashBlock32x2(LANE_M, 73, 73, <usize>load<u32>(a, 12), <usize>load<u32>(a + PD_SIZE, 12))
+    }
+  }
+  for (; i < n; i++) {
+    const a = pd + (<usize>i << 4)
+    parentBlockOf(SCRATCH0, 8, a)
+    hashBlock32(SCRATCH0, 73, <usize>load<u32>(a, 12))
+  }
+}
+
+/** Fills parent descriptor pd. */
+// @ts-ignore: decorator
+@inline export function describeParent(pd: usize, sizePtr: usize, hl: usize, hr: usize, out: usize): void {
+  store<u32>(pd, <u32>sizePtr, 0)
+  store<u32>(pd, <u32>hl, 4)
+  store<u32>(pd, <u32>hr, 8)
+  store<u32>(pd, <u32>out, 12)
 }

@@ -57,17 +57,13 @@ export function hashLeaves(blocks: Uint8Array[]): Uint8Array[] {
 /** Parent hashes of many pairs in one call; each pair may come in either order. */
 export function hashParents(pairs: [TreeNode, TreeNode][]): Uint8Array[] {
   if (!Array.isArray(pairs)) throw new InvalidArgumentError('pairs must be an array of node pairs')
-  const ordered: [TreeNode, TreeNode][] = new Array(pairs.length)
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i]
-    if (!Array.isArray(pair) || pair.length !== 2)
-      throw new InvalidArgumentError(`pairs[${i}] must be [a, b]`)
-    const [a, b] = pair
-    assertNode(a, `pairs[${i}][0]`)
-    assertNode(b, `pairs[${i}][1]`)
-    ordered[i] = a.index > b.index ? [b, a] : [a, b]
+    if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError(`pairs[${i}] must be [a, b]`)
+    assertNode(pair[0], `pairs[${i}][0]`)
+    assertNode(pair[1], `pairs[${i}][1]`)
   }
-  return activeHasher().hashParents(ordered)
+  return activeHasher().hashParents(pairs)
 }
 
 /**

@@ -95,7 +95,7 @@ export const jsHasher: Hasher = {
   },
 
   hashParents(pairs) {
-    return pairs.map(([a, b]) => parentHash(a, b))
+    return pairs.map(([a, b]) => (a.index > b.index ? parentHash(b, a) : parentHash(a, b)))
   },
 
   appendTree(roots, length, blocks) {

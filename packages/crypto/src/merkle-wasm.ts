@@ -113,12 +113,25 @@ class Kernel implements Hasher {
     return this.u8.slice(b + 320, b + 320 + outLen)
   }
 
+  // Single hashes skip the batch bookkeeping (arrays in, views out): one write, one call, one slice.
   data(block: Uint8Array): Uint8Array {
-    return this.hashLeaves([block])[0]!
+    const table = this.base // table 8 | work 48 | out 32 | data
+    this.reserve(88 + block.byteLength)
+    this.u8.set(block, table + 88)
+    this.u32[table >> 2] = table + 88
+    this.u32[(table >> 2) + 1] = block.byteLength
+    this.k.leaves(table, 1, table + 8, table + 56)
+    return this.u8.slice(table + 56, table + 88)
   }
 
   parent(a: TreeNode, b: TreeNode): Uint8Array {
-    return this.hashParents([[a, b]])[0]!
+    const rec = this.base // rec 72 | work 16 | out 32
+    this.reserve(120)
+    this.putU64(rec, a.size + b.size)
+    this.u8.set(a.hash, rec + 8)
+    this.u8.set(b.hash, rec + 40)
+    this.k.parents(rec, 1, rec + 72, rec + 88)
+    return this.u8.slice(rec + 88, rec + 120)
   }
 
   tree(roots: readonly TreeNode[]): Uint8Array {
@@ -163,14 +176,17 @@ class Kernel implements Hasher {
 
   hashParents(pairs: readonly (readonly [TreeNode, TreeNode])[]): Uint8Array[] {
     const n = pairs.length
-    // recs 72n | work 48n | out 32n
+    // recs 72n | work 16n | out 32n
     const recs = this.base
     const work = recs + 72 * n
-    const out = work + DESC * n
+    const out = work + 16 * n
     this.reserve(out - this.base + 32 * n)
     const u8 = this.u8
     for (let i = 0; i < n; i++) {
-      const [l, r] = pairs[i]!
+      const pair = pairs[i]!
+      const swap = pair[0].index > pair[1].index
+      const l = swap ? pair[1] : pair[0]
+      const r = swap ? pair[0] : pair[1]
       const rec = recs + 72 * i
       this.putU64(rec, l.size + r.size)
       u8.set(l.hash, rec + 8)

@@ -43,7 +43,7 @@ export interface Hasher {
   parent(a: TreeNode, b: TreeNode): Uint8Array
   tree(roots: readonly TreeNode[]): Uint8Array
   hashLeaves(blocks: readonly Uint8Array[]): Uint8Array[]
-  /** Pairs are already ordered (lower index first). */
+  /** Each pair in either order: the node with the lower index is the left child. */
   hashParents(pairs: readonly (readonly [TreeNode, TreeNode])[]): Uint8Array[]
   /** `roots` are a valid roots list ordered left to right; `length` is the leaf count they cover. */
   appendTree(roots: readonly TreeNode[], length: number, blocks: readonly Uint8Array[]): AppendResult
