@@ -5,6 +5,7 @@
  * no fs). Deterministic: the same sources and compiler give the same bytes.
  *
  *   node scripts/build.mjs          (run by `pnpm install` / `pnpm build` at the workspace root)
+ *   node scripts/build.mjs --check  compile again and fail unless the bytes equal the current build
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -61,6 +62,13 @@ const version = JSON.parse(
   readFileSync(join(root, 'node_modules', 'assemblyscript', 'package.json'), 'utf8')
 ).version
 const sha = (b) => createHash('sha256').update(b).digest('hex')
+
+if (process.argv.includes('--check')) {
+  const current = readFileSync(out, 'utf8')
+  const same = current.includes(`simd: '${sha(simd)}'`) && current.includes(`scalar: '${sha(scalar)}'`)
+  console.log(`kernel: rebuilt simd ${sha(simd).slice(0, 12)}, scalar ${sha(scalar).slice(0, 12)}: ${same ? 'identical' : 'DIFFERENT'}`)
+  process.exit(same ? 0 : 1)
+}
 
 mkdirSync(dirname(out), { recursive: true })
 writeFileSync(
