@@ -33,23 +33,31 @@ export function writeU64(buf: Uint8Array, off: number, n: number): void {
   buf[off + 7] = hi >>> 24
 }
 
-function assertUint(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new InvalidArgumentError(`${what} must be a safe unsigned integer`)
+function isUint(n: unknown): boolean {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0
 }
 
-function assertHash(node: TreeNode, what: string): void {
-  if (!(node.hash instanceof Uint8Array) || node.hash.byteLength !== 32) {
-    throw new InvalidArgumentError(`${what}.hash must be a 32-byte Uint8Array`)
+/**
+ * Checks a node's fields (safe unsigned index and size, 32-byte hash). The label is only built when
+ * the check fails (`what`, or `what[i]` / `what[i][j]`), since this runs for every node of a batch.
+ */
+export function assertNode(node: TreeNode, what: string, i = -1, j = -1): void {
+  if (
+    node !== null &&
+    typeof node === 'object' &&
+    isUint(node.index) &&
+    isUint(node.size) &&
+    node.hash instanceof Uint8Array &&
+    node.hash.byteLength === 32
+  ) {
+    return
   }
-}
-
-/** Checks a node's fields (safe unsigned index and size, 32-byte hash). */
-export function assertNode(node: TreeNode, what = 'node'): void {
-  if (node === null || typeof node !== 'object') throw new InvalidArgumentError(`${what} must be a tree node`)
-  assertUint(node.index, `${what}.index`)
-  assertUint(node.size, `${what}.size`)
-  assertHash(node, what)
+  const label = `${what}${i >= 0 ? `[${i}]` : ''}${j >= 0 ? `[${j}]` : ''}`
+  if (node === null || typeof node !== 'object')
+    throw new InvalidArgumentError(`${label} must be a tree node`)
+  if (!isUint(node.index)) throw new InvalidArgumentError(`${label}.index must be a safe unsigned integer`)
+  if (!isUint(node.size)) throw new InvalidArgumentError(`${label}.size must be a safe unsigned integer`)
+  throw new InvalidArgumentError(`${label}.hash must be a 32-byte Uint8Array`)
 }
 
 /**
@@ -62,7 +70,7 @@ export function lengthOfRoots(roots: readonly TreeNode[]): number {
   let lastDepth = Number.POSITIVE_INFINITY
   for (let i = 0; i < roots.length; i++) {
     const root = roots[i]!
-    assertNode(root, `roots[${i}]`)
+    assertNode(root, 'roots', i)
     const depth = depthOf(root.index)
     const half = 2 ** depth - 1
     if (root.index - half !== nextLeft || depth >= lastDepth) {

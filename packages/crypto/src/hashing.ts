@@ -44,7 +44,7 @@ export function parent(a: TreeNode, b: TreeNode): Uint8Array {
 /** Tree (roots) hash: BLAKE2b-256(0x02 ‖ (hash ‖ u64le(index) ‖ u64le(size)) for each root). */
 export function tree(roots: TreeNode[]): Uint8Array {
   if (!Array.isArray(roots)) throw new InvalidArgumentError('roots must be an array of tree nodes')
-  for (let i = 0; i < roots.length; i++) assertNode(roots[i]!, `roots[${i}]`)
+  for (let i = 0; i < roots.length; i++) assertNode(roots[i]!, 'roots', i)
   return activeHasher().tree(roots)
 }
 
@@ -59,9 +59,10 @@ export function hashParents(pairs: [TreeNode, TreeNode][]): Uint8Array[] {
   if (!Array.isArray(pairs)) throw new InvalidArgumentError('pairs must be an array of node pairs')
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i]
-    if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError(`pairs[${i}] must be [a, b]`)
-    assertNode(pair[0], `pairs[${i}][0]`)
-    assertNode(pair[1], `pairs[${i}][1]`)
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw new InvalidArgumentError(`pairs[${i}] must be [a, b]`)
+    assertNode(pair[0], 'pairs', i, 0)
+    assertNode(pair[1], 'pairs', i, 1)
   }
   return activeHasher().hashParents(pairs)
 }

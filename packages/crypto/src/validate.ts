@@ -24,7 +24,11 @@ export function assertRange(
 
 export function assertBytesList(value: unknown, what: string): asserts value is Uint8Array[] {
   if (!Array.isArray(value)) throw new InvalidArgumentError(`${what} must be an array of Uint8Array`)
-  for (let i = 0; i < value.length; i++) assertBytes(value[i], `${what}[${i}]`)
+  for (let i = 0; i < value.length; i++) {
+    // The label is built only on failure: this runs for every block of a batch.
+    if (!(value[i] instanceof Uint8Array))
+      throw new InvalidArgumentError(`${what}[${i}] must be a Uint8Array`)
+  }
 }
 
 /** BLAKE2b output length: an integer in 1..64 (RFC 7693). */
