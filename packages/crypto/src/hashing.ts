@@ -11,41 +11,59 @@ import { assertBytes, assertBytesList, assertOutLen, assertSize, normaliseKey } 
 const HYPERCORE = new TextEncoder().encode('hypercore')
 const HMAC_BLOCK = 128
 
-/** BLAKE2b (RFC 7693) of `data`: `outputLength` 1..64 bytes (default 32), optional key ≤ 64 bytes. */
-export function blake2b(data: Uint8Array, outputLength = 32, key?: Uint8Array): Uint8Array {
+/** Checks an optional output buffer: exactly `len` bytes. */
+function assertOut(out: Uint8Array | undefined, len: number): void {
+  if (out !== undefined) assertSize(out, len, 'out')
+}
+
+/**
+ * BLAKE2b (RFC 7693) of `data`: `outputLength` 1..64 bytes (default 32), optional key ≤ 64 bytes.
+ * Like every hashing function here, an optional `out` of the output length receives the digest.
+ */
+export function blake2b(data: Uint8Array, outputLength = 32, key?: Uint8Array, out?: Uint8Array): Uint8Array {
   assertBytes(data, 'data')
   assertOutLen(outputLength)
-  return activeHasher().blake2b(data, outputLength, normaliseKey(key))
+  assertOut(out, outputLength)
+  return activeHasher().blake2b(data, outputLength, normaliseKey(key), out)
 }
 
 /** BLAKE2b of the concatenation of `parts` (libsodium's `crypto_generichash_batch`). */
-export function blake2bBatch(parts: Uint8Array[], outputLength = 32, key?: Uint8Array): Uint8Array {
+export function blake2bBatch(
+  parts: Uint8Array[],
+  outputLength = 32,
+  key?: Uint8Array,
+  out?: Uint8Array
+): Uint8Array {
   assertBytesList(parts, 'parts')
   assertOutLen(outputLength)
-  return activeHasher().blake2bBatch(parts, outputLength, normaliseKey(key))
+  assertOut(out, outputLength)
+  return activeHasher().blake2bBatch(parts, outputLength, normaliseKey(key), out)
 }
 
 /** Leaf hash of a block: BLAKE2b-256(0x00 ‖ u64le(length) ‖ block). */
-export function data(block: Uint8Array): Uint8Array {
+export function data(block: Uint8Array, out?: Uint8Array): Uint8Array {
   assertBytes(block, 'block')
-  return activeHasher().data(block)
+  assertOut(out, 32)
+  return activeHasher().data(block, out)
 }
 
 /**
  * Parent hash: BLAKE2b-256(0x01 ‖ u64le(a.size + b.size) ‖ left.hash ‖ right.hash), where left is
  * the node with the lower index (the arguments may come in either order, as in hypercore-crypto).
  */
-export function parent(a: TreeNode, b: TreeNode): Uint8Array {
+export function parent(a: TreeNode, b: TreeNode, out?: Uint8Array): Uint8Array {
   assertNode(a, 'a')
   assertNode(b, 'b')
-  return a.index > b.index ? activeHasher().parent(b, a) : activeHasher().parent(a, b)
+  assertOut(out, 32)
+  return a.index > b.index ? activeHasher().parent(b, a, out) : activeHasher().parent(a, b, out)
 }
 
 /** Tree (roots) hash: BLAKE2b-256(0x02 ‖ (hash ‖ u64le(index) ‖ u64le(size)) for each root). */
-export function tree(roots: TreeNode[]): Uint8Array {
+export function tree(roots: TreeNode[], out?: Uint8Array): Uint8Array {
   if (!Array.isArray(roots)) throw new InvalidArgumentError('roots must be an array of tree nodes')
   for (let i = 0; i < roots.length; i++) assertNode(roots[i]!, 'roots', i)
-  return activeHasher().tree(roots)
+  assertOut(out, 32)
+  return activeHasher().tree(roots, out)
 }
 
 /** Leaf hashes of many blocks in one call (one call into WebAssembly on the wasm backend). */
@@ -81,9 +99,9 @@ export function appendTree(roots: TreeNode[], blocks: Uint8Array[]): AppendResul
 }
 
 /** BLAKE2b-256 of `data`, or of the concatenation of a list of parts (hypercore-crypto's `hash`). */
-export function hash(data: Uint8Array | Uint8Array[]): Uint8Array {
-  if (Array.isArray(data)) return blake2bBatch(data, 32)
-  return blake2b(data, 32)
+export function hash(data: Uint8Array | Uint8Array[], out?: Uint8Array): Uint8Array {
+  if (Array.isArray(data)) return blake2bBatch(data, 32, undefined, out)
+  return blake2b(data, 32, undefined, out)
 }
 
 /**
@@ -110,9 +128,7 @@ export function namespace(name: string | Uint8Array, count: number | number[]): 
   const list: Uint8Array[] = new Array(ids.length)
   for (let i = 0; i < ids.length; i++) {
     input[32] = ids[i]!
-    const entry = out.subarray(32 * i, 32 * i + 32)
-    entry.set(h.blake2b(input, 32, undefined))
-    list[i] = entry
+    list[i] = h.blake2b(input, 32, undefined, out.subarray(32 * i, 32 * i + 32))
   }
   return list
 }

@@ -15,18 +15,25 @@ const ROOT_TYPE = 2
 const prefix = new Uint8Array(9)
 const parentInput = new Uint8Array(73)
 
-function leafHash(block: Uint8Array): Uint8Array {
-  prefix[0] = LEAF_TYPE
-  writeU64(prefix, 1, block.byteLength)
-  return blake2b.create({ dkLen: 32 }).update(prefix).update(block).digest()
+/** Copies `digest` into `out` when the caller gave one. */
+function emit(digest: Uint8Array, out: Uint8Array | undefined): Uint8Array {
+  if (!out) return digest
+  out.set(digest)
+  return out
 }
 
-function parentHash(a: TreeNode, b: TreeNode): Uint8Array {
+function leafHash(block: Uint8Array, out?: Uint8Array): Uint8Array {
+  prefix[0] = LEAF_TYPE
+  writeU64(prefix, 1, block.byteLength)
+  return emit(blake2b.create({ dkLen: 32 }).update(prefix).update(block).digest(), out)
+}
+
+function parentHash(a: TreeNode, b: TreeNode, out?: Uint8Array): Uint8Array {
   parentInput[0] = PARENT_TYPE
   writeU64(parentInput, 1, a.size + b.size)
   parentInput.set(a.hash, 9)
   parentInput.set(b.hash, 41)
-  return blake2b(parentInput, { dkLen: 32 })
+  return emit(blake2b(parentInput, { dkLen: 32 }), out)
 }
 
 /**
@@ -64,20 +71,20 @@ export function appendWith(
 export const jsHasher: Hasher = {
   name: 'js',
 
-  blake2b(data, outLen, key) {
-    return blake2b(data, { dkLen: outLen, key })
+  blake2b(data, outLen, key, out) {
+    return emit(blake2b(data, { dkLen: outLen, key }), out)
   },
 
-  blake2bBatch(parts, outLen, key) {
+  blake2bBatch(parts, outLen, key, out) {
     const h = blake2b.create({ dkLen: outLen, key })
     for (const part of parts) h.update(part)
-    return h.digest()
+    return emit(h.digest(), out)
   },
 
   data: leafHash,
   parent: parentHash,
 
-  tree(roots) {
+  tree(roots, out) {
     const buf = new Uint8Array(1 + 48 * roots.length)
     buf[0] = ROOT_TYPE
     for (let i = 0; i < roots.length; i++) {
@@ -87,11 +94,11 @@ export const jsHasher: Hasher = {
       writeU64(buf, off + 32, r.index)
       writeU64(buf, off + 40, r.size)
     }
-    return blake2b(buf, { dkLen: 32 })
+    return emit(blake2b(buf, { dkLen: 32 }), out)
   },
 
   hashLeaves(blocks) {
-    return blocks.map(leafHash)
+    return blocks.map((block) => leafHash(block))
   },
 
   hashParents(pairs) {
@@ -99,6 +106,12 @@ export const jsHasher: Hasher = {
   },
 
   appendTree(roots, length, blocks) {
-    return appendWith(roots, length, blocks, leafHash, parentHash)
+    return appendWith(
+      roots,
+      length,
+      blocks,
+      (x) => leafHash(x),
+      (x, y) => parentHash(x, y)
+    )
   }
 }

@@ -72,18 +72,30 @@ class Kernel implements Hasher {
     }
   }
 
-  blake2b(data: Uint8Array, outLen: number, key: Uint8Array | undefined): Uint8Array {
-    if (data.byteLength > CHUNK) return this.blake2bBatch([data], outLen, key)
+  /** The digest at [at, at + len): copied into `out` if given, else into a new array. */
+  private emit(at: number, len: number, out: Uint8Array | undefined): Uint8Array {
+    if (!out) return this.u8.slice(at, at + len)
+    out.set(this.u8.subarray(at, at + len))
+    return out
+  }
+
+  blake2b(data: Uint8Array, outLen: number, key: Uint8Array | undefined, out?: Uint8Array): Uint8Array {
+    if (data.byteLength > CHUNK) return this.blake2bBatch([data], outLen, key, out)
     const b = this.base
     this.reserve(128 + data.byteLength)
     const keyLen = key ? key.byteLength : 0
     if (key) this.u8.set(key, b)
     this.u8.set(data, b + 128)
     this.k.blake2b(b + 128, data.byteLength, b, keyLen, outLen, b + 64)
-    return this.u8.slice(b + 64, b + 64 + outLen)
+    return this.emit(b + 64, outLen, out)
   }
 
-  blake2bBatch(parts: readonly Uint8Array[], outLen: number, key: Uint8Array | undefined): Uint8Array {
+  blake2bBatch(
+    parts: readonly Uint8Array[],
+    outLen: number,
+    key: Uint8Array | undefined,
+    out?: Uint8Array
+  ): Uint8Array {
     // state 256 | key 64 | out 64 | staging (≤ CHUNK): parts are gathered and absorbed per chunk.
     const b = this.base
     const s = b
@@ -110,31 +122,31 @@ class Kernel implements Hasher {
     }
     this.k.update(s, stage, fill)
     this.k.final(s, b + 320)
-    return this.u8.slice(b + 320, b + 320 + outLen)
+    return this.emit(b + 320, outLen, out)
   }
 
   // Single hashes skip the batch bookkeeping (arrays in, views out): one write, one call, one slice.
-  data(block: Uint8Array): Uint8Array {
+  data(block: Uint8Array, out?: Uint8Array): Uint8Array {
     const table = this.base // table 8 | work 48 | out 32 | data
     this.reserve(88 + block.byteLength)
     this.u8.set(block, table + 88)
     this.u32[table >> 2] = table + 88
     this.u32[(table >> 2) + 1] = block.byteLength
     this.k.leaves(table, 1, table + 8, table + 56)
-    return this.u8.slice(table + 56, table + 88)
+    return this.emit(table + 56, 32, out)
   }
 
-  parent(a: TreeNode, b: TreeNode): Uint8Array {
+  parent(a: TreeNode, b: TreeNode, out?: Uint8Array): Uint8Array {
     const rec = this.base // rec 72 | work 16 | out 32
     this.reserve(120)
     this.putU64(rec, a.size + b.size)
     this.u8.set(a.hash, rec + 8)
     this.u8.set(b.hash, rec + 40)
     this.k.parents(rec, 1, rec + 72, rec + 88)
-    return this.u8.slice(rec + 88, rec + 120)
+    return this.emit(rec + 88, 32, out)
   }
 
-  tree(roots: readonly TreeNode[]): Uint8Array {
+  tree(roots: readonly TreeNode[], out?: Uint8Array): Uint8Array {
     const b = this.base
     const n = roots.length
     this.reserve(64 + 48 * n)
@@ -147,7 +159,7 @@ class Kernel implements Hasher {
       this.putU64(off + 40, r.size)
     }
     this.k.tree(b + 64, n, b)
-    return u8.slice(b, b + 32)
+    return this.emit(b, 32, out)
   }
 
   hashLeaves(blocks: readonly Uint8Array[]): Uint8Array[] {

@@ -32,16 +32,24 @@ export interface PullResult {
   tag: number
 }
 
-/** BLAKE2b and hypercore's Merkle hashing. Arguments are already validated. */
+/**
+ * BLAKE2b and hypercore's Merkle hashing. Arguments are already validated; `out`, when given, has
+ * exactly the output length and receives the digest (which is then returned).
+ */
 export interface Hasher {
   readonly name: 'wasm' | 'js'
-  blake2b(data: Uint8Array, outLen: number, key: Uint8Array | undefined): Uint8Array
+  blake2b(data: Uint8Array, outLen: number, key: Uint8Array | undefined, out?: Uint8Array): Uint8Array
   /** BLAKE2b of the concatenation of `parts` (crypto_generichash_batch). */
-  blake2bBatch(parts: readonly Uint8Array[], outLen: number, key: Uint8Array | undefined): Uint8Array
-  data(block: Uint8Array): Uint8Array
+  blake2bBatch(
+    parts: readonly Uint8Array[],
+    outLen: number,
+    key: Uint8Array | undefined,
+    out?: Uint8Array
+  ): Uint8Array
+  data(block: Uint8Array, out?: Uint8Array): Uint8Array
   /** `a` is the node with the lower index. */
-  parent(a: TreeNode, b: TreeNode): Uint8Array
-  tree(roots: readonly TreeNode[]): Uint8Array
+  parent(a: TreeNode, b: TreeNode, out?: Uint8Array): Uint8Array
+  tree(roots: readonly TreeNode[], out?: Uint8Array): Uint8Array
   hashLeaves(blocks: readonly Uint8Array[]): Uint8Array[]
   /** Each pair in either order: the node with the lower index is the left child. */
   hashParents(pairs: readonly (readonly [TreeNode, TreeNode])[]): Uint8Array[]

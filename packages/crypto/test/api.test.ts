@@ -119,6 +119,28 @@ for (const backend of ['wasm', 'js'] as const) {
       expect([first, ...leaves].map(hex)).toEqual(copy)
     })
 
+    it('writes digests into `out` when given, checks its size, and tolerates out aliasing the input', () => {
+      const block = b(100, 7)
+      const pair = [node(0), node(2)] as const
+      const cases: [(out?: Uint8Array) => Uint8Array, number][] = [
+        [(out) => c.blake2b(block, 48, b(16), out), 48],
+        [(out) => c.blake2bBatch([block, block], 20, undefined, out), 20],
+        [(out) => c.data(block, out), 32],
+        [(out) => c.parent(pair[1], pair[0], out), 32],
+        [(out) => c.tree([node(1, 2), node(4)], out), 32],
+        [(out) => c.hash([block, block], out), 32]
+      ]
+      for (const [f, len] of cases) {
+        const out = new Uint8Array(len)
+        expect(f(out)).toBe(out)
+        expect(hex(out)).toBe(hex(f()))
+        expect(() => f(new Uint8Array(len + 1))).toThrow(c.InvalidSizeError)
+      }
+      const x = b(32, 9)
+      const want = hex(c.hash(x))
+      expect(hex(c.hash(x, x))).toBe(want)
+    })
+
     it('randomBytes gives the asked length, distinct values, and handles more than 64 KiB', () => {
       expect(c.randomBytes(0).byteLength).toBe(0)
       expect(hex(c.randomBytes(32))).not.toBe(hex(c.randomBytes(32)))
