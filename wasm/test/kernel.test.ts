@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { jsHasher } from '../../packages/crypto/src/merkle-js.ts'
 import { loadKernel } from '../../packages/crypto/src/merkle-wasm.ts'
 import type { Hasher } from '../../packages/crypto/src/types.ts'
 import { hex, rng } from '../../packages/crypto/test/helpers.ts'
@@ -73,6 +74,25 @@ for (const build of ['simd', 'scalar'] as const) {
       expect(hex(k.blake2bBatch(parts, 32, undefined))).toBe(out.toString('hex'))
       // Memory grew for the large input; small calls afterwards still see fresh views.
       expect(hex(k.data(new Uint8Array([1])))).toBe(hc.data(Buffer.from([1])).toString('hex'))
+    })
+
+    it('splits batches over 4 MiB into groups: same leaves and tree as the JS hasher (seed 56)', () => {
+      const r = rng(56)
+      const blocks = [
+        r.bytes(5),
+        r.bytes(1_500_000),
+        r.bytes(3_000_000),
+        r.bytes(10),
+        r.bytes(4_200_000),
+        r.bytes(1)
+      ]
+      expect(k.hashLeaves(blocks).map(hex)).toEqual(blocks.map((x) => hc.data(buf(x)).toString('hex')))
+      const start = k.appendTree([], 0, [r.bytes(7), r.bytes(8), r.bytes(9)])
+      const ours = k.appendTree(start.roots, 3, blocks)
+      const want = jsHasher.appendTree(start.roots, 3, blocks)
+      const plain = (n: { index: number; size: number; hash: Uint8Array }) => [n.index, n.size, hex(n.hash)]
+      expect(ours.nodes.map(plain)).toEqual(want.nodes.map(plain))
+      expect(ours.roots.map(plain)).toEqual(want.roots.map(plain))
     })
 
     it('appends 10 000 blocks in one call, then more, like appending one by one', () => {

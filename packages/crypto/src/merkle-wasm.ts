@@ -45,6 +45,27 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 
 const align8 = (n: number) => (n + 7) & ~7
 
+/**
+ * Splits a batch into consecutive groups of at most CHUNK bytes of block data (a larger block gets
+ * a group of its own), so a huge batch never needs more kernel memory than its largest block.
+ */
+function groups(blocks: readonly Uint8Array[]): Uint8Array[][] {
+  const out: Uint8Array[][] = []
+  let group: Uint8Array[] = []
+  let size = 0
+  for (const block of blocks) {
+    if (group.length > 0 && size + block.byteLength > CHUNK) {
+      out.push(group)
+      group = []
+      size = 0
+    }
+    group.push(block)
+    size += block.byteLength
+  }
+  if (group.length > 0) out.push(group)
+  return out
+}
+
 class Kernel implements Hasher {
   readonly name = 'wasm' as const
   readonly lanes: number
@@ -166,6 +187,7 @@ class Kernel implements Hasher {
     const n = blocks.length
     let total = 0
     for (let i = 0; i < n; i++) total += blocks[i]!.byteLength
+    if (total > CHUNK && n > 1) return groups(blocks).flatMap((g) => this.hashLeaves(g))
     // table 8n | work 48n | out 32n | data
     const table = this.base
     const work = table + 8 * n
@@ -208,12 +230,24 @@ class Kernel implements Hasher {
     return this.split(out, n)
   }
 
-  appendTree(roots: readonly TreeNode[], _length: number, blocks: readonly Uint8Array[]): AppendResult {
+  appendTree(roots: readonly TreeNode[], length: number, blocks: readonly Uint8Array[]): AppendResult {
     const n = blocks.length
     const rc = roots.length
     const maxNodes = rc + 2 * n
     let total = 0
     for (let i = 0; i < n; i++) total += blocks[i]!.byteLength
+    if (total > CHUNK && n > 1) {
+      // Bounded memory: append group by group, each starting from the roots the last one left.
+      const nodes: TreeNode[] = []
+      let current: readonly TreeNode[] = roots
+      for (const group of groups(blocks)) {
+        const step = this.appendTree(current, length, group)
+        for (const node of step.nodes) nodes.push(node)
+        current = step.roots
+        length += group.length
+      }
+      return { nodes, roots: current as TreeNode[] }
+    }
     // rootsIn 48rc | rootsOut 48·64 | nodes 48·maxNodes | table 8n | work | data
     const rootsIn = this.base
     const rootsOut = rootsIn + NODE * rc
