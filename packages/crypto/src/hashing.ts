@@ -8,7 +8,8 @@ import { activeHasher } from './state.ts'
 import type { AppendResult, TreeNode } from './types.ts'
 import { assertBytes, assertBytesList, assertOutLen, assertSize, normaliseKey } from './validate.ts'
 
-const HYPERCORE = new TextEncoder().encode('hypercore')
+const encoder = new TextEncoder()
+const HYPERCORE = encoder.encode('hypercore')
 const HMAC_BLOCK = 128
 
 /** Checks an optional output buffer: exactly `len` bytes. */
@@ -109,7 +110,7 @@ export function hash(data: Uint8Array | Uint8Array[], out?: Uint8Array): Uint8Ar
  * ids `0..count-1` or the given list (each id is one byte).
  */
 export function namespace(name: string | Uint8Array, count: number | number[]): Uint8Array[] {
-  const nameBytes = typeof name === 'string' ? new TextEncoder().encode(name) : name
+  const nameBytes = typeof name === 'string' ? encoder.encode(name) : name
   assertBytes(nameBytes, 'name')
   let ids: number[]
   if (typeof count === 'number') {
