@@ -66,7 +66,9 @@ const sha = (b) => createHash('sha256').update(b).digest('hex')
 if (process.argv.includes('--check')) {
   const current = readFileSync(out, 'utf8')
   const same = current.includes(`simd: '${sha(simd)}'`) && current.includes(`scalar: '${sha(scalar)}'`)
-  console.log(`kernel: rebuilt simd ${sha(simd).slice(0, 12)}, scalar ${sha(scalar).slice(0, 12)}: ${same ? 'identical' : 'DIFFERENT'}`)
+  console.log(
+    `kernel: rebuilt simd ${sha(simd).slice(0, 12)}, scalar ${sha(scalar).slice(0, 12)}: ${same ? 'identical' : 'DIFFERENT'}`
+  )
   process.exit(same ? 0 : 1)
 }
 

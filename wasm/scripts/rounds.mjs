@@ -71,7 +71,10 @@ export function scalarSource() {
     { length: 8 },
     (_, i) => `  store<u64>(h, load<u64>(h, ${8 * i}) ^ v${i} ^ v${8 + i}, ${8 * i})`
   )
-  const freshV = Array.from({ length: 8 }, (_, i) => `  let v${i}: u64 = ${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''}`)
+  const freshV = Array.from(
+    { length: 8 },
+    (_, i) => `  let v${i}: u64 = ${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''}`
+  )
   const out = [0, 1, 2, 3].map(
     (i) => `  store<u64>(out, ${IV[i]}${i === 0 ? ` ^ ${PARAM32}` : ''} ^ v${i} ^ v${8 + i}, ${8 * i})`
   )
