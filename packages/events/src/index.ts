@@ -4,14 +4,14 @@
  * they were added; a throwing listener propagates to the emitter, as in Node.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: listener argument tuples are checked per event name
-export type EventMap = Record<string, any[]>
+/** An event map: event name → listener argument tuple. Interfaces qualify as well as type aliases. */
+export type EventMap<E> = { [K in keyof E]: unknown[] }
 
 type Listener<A extends unknown[]> = (...args: A) => void
 // biome-ignore lint/suspicious/noExplicitAny: the map holds listeners of every event; `on`/`emit` restore the types
 type AnyListener = (...args: any[]) => void
 
-export class Emitter<E extends EventMap> {
+export class Emitter<E extends EventMap<E>> {
   #listeners = new Map<keyof E, AnyListener[]>()
 
   /** Adds `listener` for `event`. */
@@ -68,7 +68,7 @@ export class Emitter<E extends EventMap> {
 /**
  * Resolves with the arguments of the next `event`, or rejects when `signal` aborts.
  */
-export function once<E extends EventMap, K extends keyof E>(
+export function once<E extends EventMap<E>, K extends keyof E>(
   emitter: Emitter<E>,
   event: K,
   signal?: AbortSignal

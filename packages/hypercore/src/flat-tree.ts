@@ -125,3 +125,105 @@ export function rootOf(i: number, length: number): number {
     node = p
   }
 }
+
+/**
+ * A cursor over the tree for proof walks: tracks index, offset and `factor` (2^(depth+1), the
+ * number of tree indexes a subtree spans plus one) so moves cost a few float ops.
+ */
+export class TreeIterator {
+  index = 0
+  offset = 0
+  factor = 2
+
+  constructor(i = 0) {
+    this.seek(i)
+  }
+
+  seek(i: number): this {
+    this.index = i
+    if (i % 2 === 1) {
+      const d = depth(i)
+      this.offset = offset(i, d)
+      this.factor = pow2(d + 1)
+    } else {
+      this.offset = i / 2
+      this.factor = 2
+    }
+    return this
+  }
+
+  isLeft(): boolean {
+    return this.offset % 2 === 0
+  }
+
+  /** Moves to the sibling and returns its index. */
+  sibling(): number {
+    if (this.isLeft()) {
+      this.index += this.factor
+      this.offset++
+    } else {
+      this.index -= this.factor
+      this.offset--
+    }
+    return this.index
+  }
+
+  /** Moves to the parent and returns its index. */
+  parent(): number {
+    if (this.offset % 2 === 1) {
+      this.index -= this.factor / 2
+      this.offset = (this.offset - 1) / 2
+    } else {
+      this.index += this.factor / 2
+      this.offset /= 2
+    }
+    this.factor *= 2
+    return this.index
+  }
+
+  /** Moves to the left child (stays on a leaf) and returns its index. */
+  leftChild(): number {
+    if (this.factor === 2) return this.index
+    this.factor /= 2
+    this.index -= this.factor / 2
+    this.offset *= 2
+    return this.index
+  }
+
+  /** True when the current subtree covers tree index `i`. */
+  contains(i: number): boolean {
+    const half = this.factor / 2
+    return i > this.index ? i < this.index + half : i < this.index ? i > this.index - half : true
+  }
+
+  /** Leaves covered by the current node. */
+  countLeaves(): number {
+    return this.factor / 2
+  }
+
+  rightSpan(): number {
+    return this.index + this.factor / 2 - 1
+  }
+
+  /**
+   * From a leaf, grows to the largest full root that ends before tree index `end`; false when no
+   * further root fits. With `nextTree`, walks the full roots of a tree of `end / 2` blocks.
+   */
+  fullRoot(end: number): boolean {
+    if (end <= this.index || this.index % 2 === 1) return false
+    while (end > this.index + this.factor + this.factor / 2) {
+      this.index += this.factor / 2
+      this.factor *= 2
+      this.offset /= 2
+    }
+    return true
+  }
+
+  /** Moves to the first leaf after the current subtree. */
+  nextTree(): number {
+    this.index = this.index + this.factor / 2 + 1
+    this.offset = this.index / 2
+    this.factor = 2
+    return this.index
+  }
+}

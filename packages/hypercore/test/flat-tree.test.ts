@@ -65,3 +65,34 @@ describe('flat-tree', () => {
     expect(ft.rootOf(20, 10)).toBe(-1)
   })
 })
+
+describe('TreeIterator', () => {
+  it('walks like the real flat-tree iterator', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1 << 22 }),
+        fc.array(fc.constantFrom('sibling', 'parent', 'leftChild'), { maxLength: 12 }),
+        (start, moves) => {
+          const mine = new ft.TreeIterator(start)
+          const real = flat.iterator(start)
+          for (const m of moves) {
+            if (m === 'leftChild' && real.factor === 2) continue
+            expect((mine as never as Record<string, () => number>)[m]!()).toBe(real[m]())
+            expect(mine.factor).toBe(real.factor)
+            expect(mine.offset).toBe(real.offset)
+            expect(mine.contains(start)).toBe(real.contains(start))
+          }
+        }
+      ),
+      { numRuns: 5000 }
+    )
+  })
+
+  it('enumerates full roots with fullRoot/nextTree', () => {
+    for (let len = 1; len < 300; len++) {
+      const roots: number[] = []
+      for (const ite = new ft.TreeIterator(0); ite.fullRoot(2 * len); ite.nextTree()) roots.push(ite.index)
+      expect(roots).toEqual(flat.fullRoots(2 * len))
+    }
+  })
+})

@@ -1,0 +1,304 @@
+/**
+ * How a core lives in a `@orchard/storage` root. Several cores share one root (a Corestore), so
+ * every per-core key starts with a 4-byte core id; the `cores` store maps discovery keys to ids.
+ *
+ * ```
+ * cores    00                      → discovery key of the root's default core
+ *          01 ‖ discoveryKey       → uint core id
+ *          02                      → uint next core id
+ * meta     id ‖ 00                 → CoreAuth   (key, manifest, key pair; written once)
+ *          id ‖ 01                 → CoreHead   (fork, length, signature, contiguous length)
+ * tree     id ‖ u64be(index)       → node (uint size ‖ 32-byte hash)
+ * blocks   id ‖ u64be(index)       → stored block (ciphertext when encrypted)
+ * bitfield id ‖ u32be(page)        → 4 KiB bitfield page (only pages past the contiguous prefix)
+ * user     id ‖ utf8(key)          → user data
+ * ```
+ * Big-endian indexes keep range scans in index order. Every mutation of a core is one atomic
+ * storage batch, so a killed process never leaves a half-applied append or truncation.
+ */
+import {
+  buffer,
+  type Codec,
+  decode,
+  encode,
+  fixed32,
+  fixed64,
+  type Infer,
+  optional,
+  optionalBuffer,
+  struct,
+  uint
+} from '@orchard/codec'
+import type { TreeNode } from '@orchard/crypto'
+import type { BatchOp, Storage } from '@orchard/storage'
+import { DecodingError } from './errors.ts'
+
+const ID_BYTES = 4
+
+/** The core's identity, written once when the core is created (or its manifest learned). */
+export const coreAuth = struct(
+  {
+    version: uint,
+    key: fixed32,
+    /** The encoded manifest (kept opaque here), absent until known for remote cores. */
+    manifest: optional(buffer, 0),
+    publicKey: optional(fixed32, 1),
+    secretKey: optional(fixed64, 2),
+    /** BLAKE2b of the block key, to reject a wrong encryption key on reopen. */
+    encryptionCheck: optional(fixed32, 3)
+  },
+  { flagsAt: 1 }
+)
+export type CoreAuth = Infer<typeof coreAuth>
+
+/** The core's head, rewritten by every append, truncation and verified upgrade. */
+export const coreHead = struct({
+  version: uint,
+  fork: uint,
+  length: uint,
+  contiguousLength: uint,
+  signature: optionalBuffer
+})
+export type CoreHead = Infer<typeof coreHead>
+
+const treeNodeValue = struct({ size: uint, hash: fixed32 })
+
+const CORES_DEFAULT = new Uint8Array([0])
+const CORES_NEXT_ID = new Uint8Array([2])
+
+function coresByDiscoveryKey(discoveryKey: Uint8Array): Uint8Array {
+  const k = new Uint8Array(1 + discoveryKey.byteLength)
+  k[0] = 1
+  k.set(discoveryKey, 1)
+  return k
+}
+
+function decodeRecord<T>(codec: Codec<T, never>, bytes: Uint8Array, what: string): T {
+  try {
+    return decode(codec, bytes)
+  } catch (err) {
+    throw new DecodingError(`stored ${what} record is corrupt`, { cause: err })
+  }
+}
+
+/** One core's slice of a storage root: key building, record codecs and typed reads. */
+export class CoreStorage {
+  readonly storage: Storage
+  readonly id: number
+  readonly #prefix: Uint8Array
+
+  private constructor(storage: Storage, id: number) {
+    this.storage = storage
+    this.id = id
+    this.#prefix = new Uint8Array(ID_BYTES)
+    new DataView(this.#prefix.buffer).setUint32(0, id)
+  }
+
+  /** The discovery key of the root's default core (the one `new Hypercore(storage)` opens), if any. */
+  static async defaultDiscoveryKey(storage: Storage): Promise<Uint8Array | null> {
+    return storage.get('cores', CORES_DEFAULT)
+  }
+
+  /** The storage of an existing core, or null. */
+  static async find(storage: Storage, discoveryKey: Uint8Array): Promise<CoreStorage | null> {
+    const id = await storage.get('cores', coresByDiscoveryKey(discoveryKey))
+    return id === null ? null : new CoreStorage(storage, decodeRecord(uint, id, 'core id'))
+  }
+
+  /**
+   * Creates the storage of a new core and writes its first records in one batch. With
+   * `makeDefault`, it becomes the root's default core.
+   */
+  static async create(
+    storage: Storage,
+    discoveryKey: Uint8Array,
+    auth: CoreAuth,
+    head: CoreHead,
+    opts: { makeDefault?: boolean } = {}
+  ): Promise<CoreStorage> {
+    const next = await storage.get('cores', CORES_NEXT_ID)
+    const id = next === null ? 0 : decodeRecord(uint, next, 'next core id')
+    const cs = new CoreStorage(storage, id)
+    const ops: BatchOp[] = [
+      { type: 'put', store: 'cores', key: CORES_NEXT_ID, value: encode(uint, id + 1) },
+      { type: 'put', store: 'cores', key: coresByDiscoveryKey(discoveryKey), value: encode(uint, id) },
+      cs.putAuth(auth),
+      cs.putHead(head)
+    ]
+    if (opts.makeDefault)
+      ops.push({ type: 'put', store: 'cores', key: CORES_DEFAULT, value: discoveryKey.slice() })
+    await storage.write(ops)
+    return cs
+  }
+
+  // --- keys -----------------------------------------------------------------------------------
+
+  #key(suffixBytes: number): Uint8Array {
+    const k = new Uint8Array(ID_BYTES + suffixBytes)
+    k.set(this.#prefix)
+    return k
+  }
+
+  /** `id ‖ u64be(index)`. */
+  indexKey(index: number): Uint8Array {
+    const k = this.#key(8)
+    const hi = Math.floor(index / 0x100000000)
+    const lo = index >>> 0
+    k[4] = hi >>> 24
+    k[5] = hi >>> 16
+    k[6] = hi >>> 8
+    k[7] = hi
+    k[8] = lo >>> 24
+    k[9] = lo >>> 16
+    k[10] = lo >>> 8
+    k[11] = lo
+    return k
+  }
+
+  #pageKey(page: number): Uint8Array {
+    const k = this.#key(4)
+    new DataView(k.buffer).setUint32(ID_BYTES, page)
+    return k
+  }
+
+  #metaKey(tag: number): Uint8Array {
+    const k = this.#key(1)
+    k[ID_BYTES] = tag
+    return k
+  }
+
+  #userKey(name: string): Uint8Array {
+    const utf8 = new TextEncoder().encode(name)
+    const k = this.#key(utf8.byteLength)
+    k.set(utf8, ID_BYTES)
+    return k
+  }
+
+  /** The first key past this core's keys in any store. */
+  #end(): Uint8Array {
+    const k = new Uint8Array(ID_BYTES)
+    new DataView(k.buffer).setUint32(0, this.id + 1)
+    return k
+  }
+
+  // --- reads ------------------------------------------------------------------------------------
+
+  async getAuth(): Promise<CoreAuth | null> {
+    const v = await this.storage.get('meta', this.#metaKey(0))
+    return v === null ? null : decodeRecord(coreAuth, v, 'core auth')
+  }
+
+  async getHead(): Promise<CoreHead | null> {
+    const v = await this.storage.get('meta', this.#metaKey(1))
+    return v === null ? null : decodeRecord(coreHead, v, 'core head')
+  }
+
+  getBlock(index: number): Promise<Uint8Array | null> {
+    return this.storage.get('blocks', this.indexKey(index))
+  }
+
+  getBlocks(indexes: number[]): Promise<(Uint8Array | null)[]> {
+    return this.storage.getMany(
+      'blocks',
+      indexes.map((i) => this.indexKey(i))
+    )
+  }
+
+  async getTreeNode(index: number): Promise<TreeNode | null> {
+    const v = await this.storage.get('tree', this.indexKey(index))
+    return v === null ? null : this.#decodeNode(index, v)
+  }
+
+  async getTreeNodes(indexes: number[]): Promise<(TreeNode | null)[]> {
+    const values = await this.storage.getMany(
+      'tree',
+      indexes.map((i) => this.indexKey(i))
+    )
+    return values.map((v, i) => (v === null ? null : this.#decodeNode(indexes[i]!, v)))
+  }
+
+  #decodeNode(index: number, v: Uint8Array): TreeNode {
+    const { size, hash } = decodeRecord(treeNodeValue, v, 'tree node')
+    return { index, size, hash }
+  }
+
+  /** Every stored bitfield page of this core. */
+  async *bitfieldPages(): AsyncGenerator<[page: number, bytes: Uint8Array]> {
+    for await (const [k, v] of this.storage.range('bitfield', { gte: this.#prefix, lt: this.#end() })) {
+      yield [new DataView(k.buffer, k.byteOffset).getUint32(ID_BYTES), v]
+    }
+  }
+
+  async getUserData(name: string): Promise<Uint8Array | null> {
+    return this.storage.get('user', this.#userKey(name))
+  }
+
+  // --- writes (ops for the caller's atomic batch) -----------------------------------------------
+
+  putAuth(auth: CoreAuth): BatchOp {
+    return { type: 'put', store: 'meta', key: this.#metaKey(0), value: encode(coreAuth, auth) }
+  }
+
+  putHead(head: CoreHead): BatchOp {
+    return { type: 'put', store: 'meta', key: this.#metaKey(1), value: encode(coreHead, head) }
+  }
+
+  putBlock(index: number, value: Uint8Array): BatchOp {
+    return { type: 'put', store: 'blocks', key: this.indexKey(index), value }
+  }
+
+  /** Deletes blocks `[start, end)` (end may be Infinity). */
+  deleteBlocks(start: number, end: number): BatchOp {
+    return {
+      type: 'delRange',
+      store: 'blocks',
+      gte: this.indexKey(start),
+      lt: Number.isFinite(end) ? this.indexKey(end) : this.#end()
+    }
+  }
+
+  putTreeNode(node: TreeNode): BatchOp {
+    return {
+      type: 'put',
+      store: 'tree',
+      key: this.indexKey(node.index),
+      value: encode(treeNodeValue, { size: node.size, hash: node.hash })
+    }
+  }
+
+  deleteTreeNode(index: number): BatchOp {
+    return { type: 'del', store: 'tree', key: this.indexKey(index) }
+  }
+
+  /** Deletes tree nodes with index ≥ `start`. */
+  deleteTreeNodesFrom(start: number): BatchOp {
+    return { type: 'delRange', store: 'tree', gte: this.indexKey(start), lt: this.#end() }
+  }
+
+  putBitfieldPage(page: number, bytes: Uint8Array): BatchOp {
+    return { type: 'put', store: 'bitfield', key: this.#pageKey(page), value: bytes }
+  }
+
+  deleteBitfieldPage(page: number): BatchOp {
+    return { type: 'del', store: 'bitfield', key: this.#pageKey(page) }
+  }
+
+  putUserData(name: string, value: Uint8Array | null): BatchOp {
+    const key = this.#userKey(name)
+    return value === null ? { type: 'del', store: 'user', key } : { type: 'put', store: 'user', key, value }
+  }
+
+  /** Ops deleting every record of this core (for `destroy`/purge). */
+  deleteAll(discoveryKey: Uint8Array): BatchOp[] {
+    const ops: BatchOp[] = (['meta', 'tree', 'blocks', 'bitfield', 'user', 'local'] as const).map(
+      (store) => ({
+        type: 'delRange',
+        store,
+        gte: this.#prefix,
+        lt: this.#end()
+      })
+    )
+    ops.push({ type: 'del', store: 'cores', key: coresByDiscoveryKey(discoveryKey) })
+    return ops
+  }
+}
