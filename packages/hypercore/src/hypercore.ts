@@ -313,7 +313,7 @@ export class Hypercore extends Emitter<HypercoreEvents> {
 
   // --- writes -------------------------------------------------------------------------------------
 
-  /** Appends one block or many (atomically); returns the new length and byte length. */
+  /** Appends one block or many (atomically); returns the new length and stored byte length. */
   async append(blocks: unknown | unknown[]): Promise<{ length: number; byteLength: number }> {
     const core = await this.#active()
     if (this.#readonly || this.#snapshot) throw new SessionNotWritableError('this session is read-only')
@@ -330,8 +330,8 @@ export class Hypercore extends Emitter<HypercoreEvents> {
       }
       encoded[i] = b
     }
-    const res = await core.append(encoded, this.#keyPair!)
-    return { length: res.length, byteLength: res.byteLength - res.length * core.padding }
+    // like hypercore 11, the returned byte length counts stored bytes (encryption padding included)
+    return core.append(encoded, this.#keyPair!)
   }
 
   /** Truncates to `newLength` (bumping the fork unless `fork` is given). */
