@@ -5,10 +5,8 @@
  * them @orchard/crypto's pure-JS fallback (`js`) and libsodium-wrappers called directly (`libsodium`).
  */
 import * as orchard from '@orchard/crypto'
-// @ts-expect-error: the real Holepunch packages ship no types; they are the untyped reference here.
 import hc from 'hypercore-crypto'
 import sodiumWrappers from 'libsodium-wrappers-sumo'
-// @ts-expect-error: as above.
 import na from 'sodium-native'
 import { type BenchContext, measure } from '../harness.ts'
 
