@@ -111,6 +111,27 @@ export class Bitfield {
     return n
   }
 
+  /**
+   * Sets bits from 32-bit words: bit `j` of `words[i]` is index `start + 32·i + j` (a remote's
+   * `bitfield` message; `start` is a multiple of 32). Set bits are added, clear bits cleared.
+   */
+  setWords(start: number, words: Uint32Array): void {
+    for (let i = 0; i < words.length; ) {
+      const bit = start + 32 * i
+      const pageIndex = Math.floor(bit / BITS_PER_PAGE)
+      const first = (bit % BITS_PER_PAGE) >>> 5
+      const take = Math.min(words.length - i, WORDS_PER_PAGE - first)
+      let page = this.pages.get(pageIndex)
+      if (!page) {
+        page = new Uint32Array(WORDS_PER_PAGE)
+        this.pages.set(pageIndex, page)
+      }
+      page.set(words.subarray(i, i + take), first)
+      this.#dirty.add(pageIndex)
+      i += take
+    }
+  }
+
   /** Drops every page at or past `pageIndex` (after a truncation cleared them). */
   dropPagesFrom(pageIndex: number): number[] {
     const dropped: number[] = []

@@ -1,53 +1,55 @@
 /**
  * A core: the state every session of one hypercore shares — identity (key, manifest, signer),
- * the Merkle tree, the local bitfield, storage and pending waits. Every mutation (append,
- * truncate, clear, verified download) runs under one mutex and lands as one atomic storage batch;
- * in-memory state moves only after the batch is acknowledged, so a failed write changes nothing.
+ * the Merkle tree, the local bitfield, storage, pending waits and the replicator. Every mutation
+ * (append, truncate, clear, verified download, reorg) runs under one mutex and lands as one atomic
+ * storage batch; in-memory state moves only after the batch is acknowledged, so a failed write
+ * changes nothing.
  */
-import {
-  blake2b,
-  ready as cryptoReady,
-  discoveryKey,
-  keyPair as generateKeyPair,
-  type KeyPair
-} from '@orchard/crypto'
+import { ready as cryptoReady, discoveryKey, type KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { BatchOp, Storage } from '@orchard/storage'
-import { BITS_PER_PAGE, Bitfield } from './bitfield.ts'
-import { type BlockEncryption, DefaultEncryption } from './encryption.ts'
+import type { Bitfield } from './bitfield.ts'
+import type { BitfieldStore } from './bitfield-store.ts'
+import { equal } from './bytes.ts'
+import { type CoreOpenOptions, loadCore, RECORD_VERSION } from './core-open.ts'
+import type { BlockEncryption } from './encryption.ts'
 import {
-  BadArgumentError,
   BlockNotAvailableError,
-  InvalidEncryptionKeyError,
   InvalidManifestError,
+  InvalidOperationError,
+  InvalidSignatureError,
   SessionClosedError,
-  StorageConflictError,
-  StorageEmptyError,
   WriteFailedError
 } from './errors.ts'
 import type { HypercoreEvents } from './hypercore.ts'
-import { createManifest, decodeManifest, encodeManifest, type Manifest, manifestHash } from './manifest.ts'
-import { MerkleTree } from './merkle/index.ts'
+import { encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
+import type { MerkleTree, Proof, ProofRequest, TreeBatch } from './merkle/index.ts'
 import { Mutex } from './mutex.ts'
-import { type CoreAuth, type CoreHead, CoreStorage } from './storage-layout.ts'
+import type { CoreAuth, CoreStorage } from './storage-layout.ts'
 import { Verifier } from './verifier.ts'
 import { BlockWaiters } from './waiters.ts'
 
-export interface CoreOpenOptions {
-  key: Uint8Array | null
-  keyPair: KeyPair | null
-  manifest: Manifest | null
-  compat: boolean
-  encryptionKey: Uint8Array | null
-  encryption: BlockEncryption | null
-  createIfMissing: boolean
-  sparse: boolean
-  closeStorage: boolean
+export type { CoreOpenOptions }
+
+/** Events of the shared core (sessions re-emit the public ones). */
+export interface CoreEvents extends HypercoreEvents {
+  /** Local blocks `[start, end)` were cleared. */
+  clear: [start: number, end: number]
+  /** The manifest became known (learned from a peer). */
+  manifest: []
 }
 
-const RECORD_VERSION = 1
+/** A verified piece of a peer's data, waiting for the group commit. */
+interface PendingCommit {
+  batch: TreeBatch
+  block: { index: number; value: Uint8Array } | null
+  manifest: Manifest | null
+  from: unknown
+  resolve: (applied: boolean) => void
+  reject: (err: unknown) => void
+}
 
-export class Core extends Emitter<HypercoreEvents> {
+export class Core extends Emitter<CoreEvents> {
   readonly storage: CoreStorage
   readonly key: Uint8Array
   readonly discoveryKey: Uint8Array
@@ -59,33 +61,24 @@ export class Core extends Emitter<HypercoreEvents> {
   readonly keyPair: KeyPair | null
   readonly encryption: BlockEncryption | null
   readonly tree: MerkleTree
-  readonly bitfield: Bitfield
+  readonly bitfieldStore: BitfieldStore
   contiguousLength: number
+  /** Replication peers (managed by the replicator). */
   readonly peers: unknown[] = []
   readonly waiters = new BlockWaiters()
   readonly mutex = new Mutex()
   closed = false
+  #auth: CoreAuth
   #sessions = 1
   #closing: Promise<void> | null = null
   readonly #closeStorage: boolean
-  /** Bitfield pages currently in storage (pages with bits past the contiguous prefix). */
-  readonly #storedPages: Set<number>
+  #pending: PendingCommit[] = []
+  #flushQueued = false
 
-  private constructor(init: {
-    storage: CoreStorage
-    auth: CoreAuth
-    manifest: Manifest | null
-    compat: boolean
-    keyPair: KeyPair | null
-    encryption: BlockEncryption | null
-    tree: MerkleTree
-    bitfield: Bitfield
-    storedPages: Set<number>
-    contiguousLength: number
-    opts: CoreOpenOptions
-  }) {
+  private constructor(init: Awaited<ReturnType<typeof loadCore>>, opts: CoreOpenOptions) {
     super()
     this.storage = init.storage
+    this.#auth = init.auth
     this.key = init.auth.key.slice()
     this.discoveryKey = discoveryKey(this.key)
     this.compat = init.compat
@@ -94,11 +87,11 @@ export class Core extends Emitter<HypercoreEvents> {
     this.keyPair = init.keyPair
     this.encryption = init.encryption
     this.tree = init.tree
-    this.bitfield = init.bitfield
-    this.#storedPages = init.storedPages
+    this.tree.prologue = this.verifier?.prologue ?? null
+    this.bitfieldStore = init.bitfield
     this.contiguousLength = init.contiguousLength
-    this.sparse = init.opts.sparse
-    this.#closeStorage = init.opts.closeStorage
+    this.sparse = opts.sparse
+    this.#closeStorage = opts.closeStorage
   }
 
   /**
@@ -107,96 +100,12 @@ export class Core extends Emitter<HypercoreEvents> {
    */
   static async open(storage: Storage, opts: CoreOpenOptions): Promise<Core> {
     try {
-      return await Core.#open(storage, opts)
+      await cryptoReady()
+      return new Core(await loadCore(storage, opts), opts)
     } catch (err) {
       if (opts.closeStorage) await storage.close().catch(() => {})
       throw err
     }
-  }
-
-  static async #open(storage: Storage, opts: CoreOpenOptions): Promise<Core> {
-    await cryptoReady()
-    const found = await findCore(storage, opts.key)
-    let cs: CoreStorage
-    let auth: CoreAuth
-    let head: CoreHead
-    if (found) {
-      cs = found
-      const [a, h] = await Promise.all([cs.getAuth(), cs.getHead()])
-      if (!a || !h) throw new StorageEmptyError('the core records are missing from storage')
-      auth = a
-      head = h
-      if (opts.key && !equal(auth.key, opts.key))
-        throw new StorageConflictError('storage holds a different core')
-    } else {
-      if (!opts.createIfMissing)
-        throw new StorageEmptyError('no core in storage and createIfMissing is false')
-      ;({ cs, auth, head } = await createCore(storage, opts))
-    }
-
-    const manifest = auth.manifest ? decodeManifest(auth.manifest) : null
-    const compat = opts.compat || (manifest !== null && isCompatKey(auth.key, manifest))
-    const storedKeyPair =
-      auth.publicKey && auth.secretKey
-        ? { publicKey: auth.publicKey.slice(), secretKey: auth.secretKey.slice() }
-        : null
-    const keyPair = opts.keyPair ?? storedKeyPair
-
-    const encryption =
-      opts.encryption ??
-      (opts.encryptionKey ? new DefaultEncryption(opts.encryptionKey, auth.key, { compat }) : null)
-    if (encryption instanceof DefaultEncryption) {
-      const check = blake2b(encryption.blockKey, 32)
-      if (auth.encryptionCheck && !equal(auth.encryptionCheck, check)) {
-        throw new InvalidEncryptionKeyError(
-          'the encryption key does not match the one this core was written with'
-        )
-      }
-      if (!auth.encryptionCheck && !cs.storage.readOnly) {
-        auth = { ...auth, encryptionCheck: check }
-        await cs.storage.write([cs.putAuth(auth)])
-      }
-    }
-
-    const tree = await MerkleTree.open(
-      { getNode: (i) => cs.getTreeNode(i), getNodes: (is) => cs.getTreeNodes(is) },
-      { length: head.length, fork: head.fork, signature: head.signature }
-    )
-
-    const bitfield = new Bitfield()
-    const contiguous = Math.min(head.contiguousLength, head.length)
-    bitfield.setRange(0, contiguous, true)
-    const storedPages = new Set<number>()
-    for await (const [page, bytes] of cs.bitfieldPages()) {
-      const words = new Bitfield()
-      words.loadPage(page, bytes)
-      // OR the stored page into what the contiguous prefix already set
-      for (
-        let i = words.findFirst(true, page * BITS_PER_PAGE);
-        i !== -1 && i < (page + 1) * BITS_PER_PAGE;
-      ) {
-        const stop = Math.min(words.findFirst(false, i), (page + 1) * BITS_PER_PAGE)
-        bitfield.setRange(i, stop, true)
-        i = words.findFirst(true, stop)
-      }
-      storedPages.add(page)
-    }
-    bitfield.takeDirtyPages()
-    const contiguousLength = Math.min(head.length, bitfield.findFirst(false, contiguous))
-
-    return new Core({
-      storage: cs,
-      auth,
-      manifest,
-      compat,
-      keyPair,
-      encryption,
-      tree,
-      bitfield,
-      storedPages,
-      contiguousLength,
-      opts
-    })
   }
 
   // --- state --------------------------------------------------------------------------------------
@@ -218,6 +127,11 @@ export class Core extends Emitter<HypercoreEvents> {
     return this.tree.signature
   }
 
+  /** The local bitfield (which blocks are stored). */
+  get bitfield(): Bitfield {
+    return this.bitfieldStore.bits
+  }
+
   get padding(): number {
     return this.encryption?.padding ?? 0
   }
@@ -237,8 +151,7 @@ export class Core extends Emitter<HypercoreEvents> {
   hasRange(start: number, end: number): boolean {
     if (end <= start) return true
     if (end > this.length) return false
-    const firstMissing = this.bitfield.findFirst(false, start)
-    return firstMissing >= end
+    return this.bitfield.findFirst(false, start) >= end
   }
 
   getStoredBlock(index: number): Promise<Uint8Array | null> {
@@ -252,11 +165,16 @@ export class Core extends Emitter<HypercoreEvents> {
   /** Resolves with the stored block once it arrives (e.g. from a peer). */
   waitForBlock(index: number, opts: { signal?: AbortSignal; timeout?: number }): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new SessionClosedError('the core is closed'))
-    return this.waiters.wait(index, opts)
+    const waiting = this.waiters.wait(index, opts)
+    this.onWant?.(index)
+    return waiting
   }
 
-  async treeHash(length: number): Promise<Uint8Array> {
-    return length === this.tree.length ? this.tree.hash() : this.tree.hashAt(length)
+  /** Set by the replicator: called when a session starts waiting for block `index`. */
+  onWant: ((index: number) => void) | null = null
+
+  treeHash(length: number): Promise<Uint8Array> {
+    return this.tree.hashAt(length)
   }
 
   /** The block holding plaintext byte `bytes`, and the offset inside it. */
@@ -272,10 +190,10 @@ export class Core extends Emitter<HypercoreEvents> {
   }
 
   async setUserData(name: string, value: Uint8Array | null): Promise<void> {
-    await this.mutex.run(() => this.#write([this.storage.putUserData(name, value)]))
+    await this.mutex.run(() => this.#write([this.storage.putUserData(name, value)], 'setUserData'))
   }
 
-  // --- mutations ----------------------------------------------------------------------------------
+  // --- local mutations ----------------------------------------------------------------------------
 
   /** Appends encoded (plaintext) blocks, signed by `keyPair`. */
   append(blocks: Uint8Array[], keyPair: KeyPair): Promise<{ length: number; byteLength: number }> {
@@ -292,17 +210,17 @@ export class Core extends Emitter<HypercoreEvents> {
       const ops: BatchOp[] = []
       for (let i = 0; i < stored.length; i++) ops.push(this.storage.putBlock(start + i, stored[i]!))
       for (const node of batch.nodes) ops.push(this.storage.putTreeNode(node))
-
-      const prevContiguous = this.contiguousLength
       this.bitfield.setRange(start, end, true)
-      const contiguous = prevContiguous === start ? this.bitfield.findFirst(false, end) : prevContiguous
-      ops.push(...this.#bitfieldOps(contiguous))
-      ops.push(this.#headOp(batch.fork, end, contiguous, signature))
+      const contiguous =
+        this.contiguousLength === start ? this.bitfield.findFirst(false, end) : this.contiguousLength
+      ops.push(
+        ...this.bitfieldStore.ops(this.storage, contiguous),
+        this.#headOp(fork, end, contiguous, signature)
+      )
       try {
         await this.storage.storage.write(ops)
       } catch (err) {
-        this.bitfield.setRange(start, end, false)
-        this.bitfield.takeDirtyPages()
+        this.bitfieldStore.restore([], [[start, end]])
         throw new WriteFailedError('append was not stored', { cause: err })
       }
       this.tree.commit(batch, signature)
@@ -316,24 +234,9 @@ export class Core extends Emitter<HypercoreEvents> {
   truncate(length: number, fork: number, keyPair: KeyPair): Promise<void> {
     return this.mutex.run(async () => {
       this.#assertOpen()
-      const oldLength = this.tree.length
       const batch = await this.tree.truncate(length, fork)
       const signature = this.verifier!.sign(batch, keyPair)
-      const ops: BatchOp[] = [this.storage.deleteBlocks(length, Number.POSITIVE_INFINITY)]
-      for (const index of batch.deletedNodes) ops.push(this.storage.deleteTreeNode(index))
-      ops.push(this.storage.deleteTreeNodesFrom(2 * length))
-      const cleared = this.#clearBits(length, oldLength)
-      const contiguous = Math.min(this.contiguousLength, length)
-      ops.push(...this.#bitfieldOps(contiguous))
-      ops.push(this.#headOp(fork, length, contiguous, signature))
-      try {
-        await this.storage.storage.write(ops)
-      } catch (err) {
-        this.#restoreBits(cleared)
-        throw new WriteFailedError('truncate was not stored', { cause: err })
-      }
-      this.tree.commit(batch, signature)
-      this.contiguousLength = contiguous
+      await this.#rewrite(batch, signature, length, [])
       this.emit('truncate', length, fork)
     })
   }
@@ -342,22 +245,198 @@ export class Core extends Emitter<HypercoreEvents> {
   clear(start: number, end: number): Promise<void> {
     return this.mutex.run(async () => {
       this.#assertOpen()
-      const cleared = this.#clearBits(start, end)
+      const cleared = this.bitfieldStore.clear(start, end)
       const contiguous = Math.min(this.contiguousLength, start)
       // pages between the new and old contiguous prefix now carry bits the head no longer implies
-      const pages: number[] = []
-      for (let p = Math.floor(end / BITS_PER_PAGE); p * BITS_PER_PAGE < this.contiguousLength; p++)
-        pages.push(p)
-      this.bitfield.markDirty(pages)
-      const ops: BatchOp[] = [this.storage.deleteBlocks(start, end), ...this.#bitfieldOps(contiguous)]
+      this.bitfieldStore.touch(end, this.contiguousLength)
+      const ops: BatchOp[] = [
+        this.storage.deleteBlocks(start, end),
+        ...this.bitfieldStore.ops(this.storage, contiguous)
+      ]
       ops.push(this.#headOp(this.tree.fork, this.tree.length, contiguous, this.tree.signature))
       try {
         await this.storage.storage.write(ops)
       } catch (err) {
-        this.#restoreBits(cleared)
+        this.bitfieldStore.restore(cleared)
         throw new WriteFailedError('clear was not stored', { cause: err })
       }
       this.contiguousLength = contiguous
+      this.emit('clear', start, end)
+    })
+  }
+
+  /**
+   * Replaces the head with `batch` after cutting the tree at `ancestors` (a truncation, or a
+   * reorg onto a peer's fork): blocks and nodes past the cut are deleted, `nodes` stored.
+   */
+  async #rewrite(
+    batch: TreeBatch,
+    signature: Uint8Array | null,
+    ancestors: number,
+    nodes: TreeBatch['nodes']
+  ) {
+    const ops: BatchOp[] = [this.storage.deleteBlocks(ancestors, Number.POSITIVE_INFINITY)]
+    for (const index of batch.deletedNodes) ops.push(this.storage.deleteTreeNode(index))
+    ops.push(this.storage.deleteTreeNodesFrom(2 * ancestors))
+    for (const node of nodes) ops.push(this.storage.putTreeNode(node))
+    const cleared = this.bitfieldStore.clear(ancestors, Math.max(ancestors, this.tree.length))
+    const contiguous = Math.min(this.contiguousLength, ancestors)
+    ops.push(...this.bitfieldStore.ops(this.storage, contiguous))
+    ops.push(this.#headOp(batch.fork, batch.length, contiguous, signature))
+    try {
+      await this.storage.storage.write(ops)
+    } catch (err) {
+      this.bitfieldStore.restore(cleared)
+      throw new WriteFailedError('truncation was not stored', { cause: err })
+    }
+    this.tree.reset(batch, signature)
+    this.contiguousLength = contiguous
+  }
+
+  // --- replication --------------------------------------------------------------------------------
+
+  /**
+   * The proof answering a peer's request, or null when we cannot (other fork, block not stored).
+   * Throws `InvalidOperationError` for requests no honest peer makes.
+   */
+  async proofFor(req: ProofRequest & { fork: number; manifest?: boolean }): Promise<Proof | null> {
+    if (req.fork !== this.tree.fork) return null
+    let value: Uint8Array | null = null
+    if (req.block) {
+      if (req.block.index >= this.tree.length || !this.bitfield.get(req.block.index)) return null
+      value = await this.storage.getBlock(req.block.index)
+      if (value === null) return null
+    }
+    if (req.upgrade && req.upgrade.start + req.upgrade.length > this.tree.length) return null
+    return this.tree.proof(req, value)
+  }
+
+  /** The manifest to send a peer that asked for it (compat cores have none to send). */
+  manifestForPeer(): Manifest | null {
+    return this.compat ? null : this.manifest
+  }
+
+  /**
+   * Verifies a peer's data against our tree (and, for upgrades, the signature under the manifest,
+   * learned from `manifest` if we lack it) and commits it with other pending data in one batch.
+   * Resolves false when the data no longer applies (our tree moved); throws a typed error when it
+   * is invalid.
+   */
+  async applyData(proof: Proof, manifest: Manifest | null, from: unknown): Promise<boolean> {
+    this.#assertOpen()
+    if (proof.fork !== this.tree.fork) return false
+    let verifier = this.verifier
+    let learned: Manifest | null = null
+    if (verifier === null && proof.upgrade) {
+      if (!manifest)
+        throw new InvalidManifestError('the peer sent an upgrade without the manifest we asked for')
+      if (!equal(manifestHash(manifest), this.key) && !isCompat(this.key, manifest)) {
+        throw new InvalidManifestError('the manifest the peer sent does not hash to the core key')
+      }
+      learned = manifest
+      verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
+      this.tree.prologue = verifier.prologue
+    }
+    const batch = await this.tree.verify(proof)
+    if (batch.upgraded) {
+      if (!verifier!.verify(batch, batch.signature)) {
+        throw new InvalidSignatureError('the upgrade does not carry a valid signature')
+      }
+      if (batch.length <= this.tree.length) batch.upgraded = false // nothing new: keep just the nodes
+    }
+    const block = proof.block ? { index: proof.block.index, value: proof.block.value } : null
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ batch, block, manifest: learned, from, resolve, reject })
+      if (!this.#flushQueued) {
+        this.#flushQueued = true
+        this.mutex.run(() => this.#flush()).catch(() => {})
+      }
+    })
+  }
+
+  /** Commits the queued verified data: one storage batch for everything still applicable. */
+  async #flush(): Promise<void> {
+    this.#flushQueued = false
+    const items = this.#pending
+    this.#pending = []
+    if (this.closed) {
+      for (const it of items) it.reject(new SessionClosedError('the core is closed'))
+      return
+    }
+    const ops: BatchOp[] = []
+    const accepted: PendingCommit[] = []
+    let upgrade: PendingCommit | null = null
+    const newBits: number[] = []
+    for (const it of items) {
+      // only one upgrade per batch: a second one was verified against the old head
+      if (!this.tree.commitable(it.batch) || (it.batch.upgraded && upgrade !== null)) {
+        it.resolve(false)
+        continue
+      }
+      if (it.batch.upgraded) upgrade = it
+      accepted.push(it)
+      for (const node of it.batch.nodes) ops.push(this.storage.putTreeNode(node))
+      if (it.block && !this.bitfield.get(it.block.index)) {
+        ops.push(this.storage.putBlock(it.block.index, it.block.value))
+        this.bitfield.set(it.block.index, true)
+        newBits.push(it.block.index)
+      }
+    }
+    if (accepted.length === 0) return
+    const length = upgrade ? upgrade.batch.length : this.tree.length
+    let contiguous = this.contiguousLength
+    if (this.bitfield.get(contiguous))
+      contiguous = Math.min(length, this.bitfield.findFirst(false, contiguous))
+    ops.push(...this.bitfieldStore.ops(this.storage, contiguous))
+    const manifest = accepted.find((it) => it.manifest)?.manifest ?? null
+    if (manifest && !this.manifest) {
+      this.#auth = { ...this.#auth, manifest: encodeManifest(manifest) }
+      ops.push(this.storage.putAuth(this.#auth))
+    }
+    const head = upgrade ? upgrade.batch : this.tree
+    ops.push(this.#headOp(head.fork, length, contiguous, head.signature))
+    try {
+      await this.storage.storage.write(ops)
+    } catch (err) {
+      for (const i of newBits) this.bitfield.set(i, false)
+      this.bitfield.takeDirtyPages()
+      const failure = new WriteFailedError('downloaded data was not stored', { cause: err })
+      for (const it of accepted) it.reject(failure)
+      return
+    }
+    if (manifest && !this.manifest) {
+      this.manifest = manifest
+      this.verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
+      this.emit('manifest')
+    }
+    if (upgrade) this.tree.commit(upgrade.batch, upgrade.batch.signature)
+    this.contiguousLength = contiguous
+    if (upgrade) this.emit('append')
+    for (const it of accepted) {
+      if (it.block && newBits.includes(it.block.index)) {
+        this.emit('download', it.block.index, it.block.value.byteLength, it.from)
+        this.waiters.resolve(it.block.index, it.block.value)
+      }
+      it.resolve(true)
+    }
+  }
+
+  /**
+   * Moves onto a peer's fork: `batch` is the peer's verified, signed tree (built from its full
+   * upgrade proof); blocks past `ancestors` (where the trees diverge) are dropped.
+   */
+  reorg(batch: TreeBatch, ancestors: number): Promise<void> {
+    return this.mutex.run(async () => {
+      this.#assertOpen()
+      if (ancestors > this.tree.length || ancestors > batch.length) {
+        throw new InvalidOperationError('the reorg ancestor is past one of the trees')
+      }
+      // parents left of the cut whose span reaches past it are no longer trusted
+      const cut = await this.tree.truncate(ancestors, batch.fork)
+      batch.deletedNodes.push(...cut.deletedNodes)
+      await this.#rewrite(batch, batch.signature, ancestors, batch.nodes)
+      this.emit('truncate', ancestors, batch.fork)
+      if (batch.length > ancestors) this.emit('append')
     })
   }
 
@@ -367,55 +446,17 @@ export class Core extends Emitter<HypercoreEvents> {
     if (this.closed || this.#closing) throw new SessionClosedError('the core is closed')
   }
 
-  async #write(ops: BatchOp[]): Promise<void> {
+  async #write(ops: BatchOp[], what: string): Promise<void> {
     this.#assertOpen()
     try {
       await this.storage.storage.write(ops)
     } catch (err) {
-      throw new WriteFailedError('write was not stored', { cause: err })
+      throw new WriteFailedError(`${what} was not stored`, { cause: err })
     }
   }
 
   #headOp(fork: number, length: number, contiguousLength: number, signature: Uint8Array | null): BatchOp {
     return this.storage.putHead({ version: RECORD_VERSION, fork, length, contiguousLength, signature })
-  }
-
-  /** Clears bits `[start, end)` and returns the ranges that were set, to restore on failure. */
-  #clearBits(start: number, end: number): Array<[number, number]> {
-    const ranges: Array<[number, number]> = []
-    for (let i = this.bitfield.findFirst(true, start); i !== -1 && i < end; ) {
-      const stop = Math.min(end, this.bitfield.findFirst(false, i))
-      ranges.push([i, stop])
-      i = this.bitfield.findFirst(true, stop)
-    }
-    this.bitfield.setRange(start, end, false)
-    return ranges
-  }
-
-  #restoreBits(ranges: Array<[number, number]>): void {
-    for (const [s, e] of ranges) this.bitfield.setRange(s, e, true)
-    this.bitfield.takeDirtyPages()
-  }
-
-  /**
-   * Storage ops for the dirty bitfield pages, given the contiguous prefix the head will record:
-   * a page is stored only while it holds a set bit past that prefix (the prefix itself is implied
-   * by the head), so appends to a complete core write no bitfield bytes at all.
-   */
-  #bitfieldOps(contiguous: number): BatchOp[] {
-    const ops: BatchOp[] = []
-    for (const [page, bytes] of this.bitfield.takeDirtyPages()) {
-      const pageStart = page * BITS_PER_PAGE
-      const firstSet = this.bitfield.findFirst(true, Math.max(pageStart, contiguous))
-      const needed = firstSet !== -1 && firstSet < pageStart + BITS_PER_PAGE
-      if (needed) {
-        ops.push(this.storage.putBitfieldPage(page, bytes))
-        this.#storedPages.add(page)
-      } else if (this.#storedPages.delete(page)) {
-        ops.push(this.storage.deleteBitfieldPage(page))
-      }
-    }
-    return ops
   }
 
   // --- lifetime -----------------------------------------------------------------------------------
@@ -437,58 +478,9 @@ export class Core extends Emitter<HypercoreEvents> {
 
   async #close(): Promise<void> {
     this.waiters.rejectAll(new SessionClosedError('the core was closed'))
+    this.emit('close')
     await this.mutex.run(async () => {})
     if (this.#closeStorage) await this.storage.storage.close()
     this.closed = true
-    this.emit('close')
   }
-}
-
-async function findCore(storage: Storage, key: Uint8Array | null): Promise<CoreStorage | null> {
-  if (key) {
-    if (!(key instanceof Uint8Array) || key.byteLength !== 32)
-      throw new BadArgumentError('key must be 32 bytes')
-    return CoreStorage.find(storage, discoveryKey(key))
-  }
-  const dk = await CoreStorage.defaultDiscoveryKey(storage)
-  return dk ? CoreStorage.find(storage, dk) : null
-}
-
-async function createCore(storage: Storage, opts: CoreOpenOptions) {
-  let key: Uint8Array
-  let manifest: Manifest | null = opts.manifest ? createManifest(opts.manifest) : null
-  let keyPair = opts.keyPair
-  if (opts.key) {
-    // a remote core: we learn its manifest from peers unless given one
-    key = opts.key
-    if (manifest && !opts.compat && !equal(manifestHash(manifest), key)) {
-      throw new InvalidManifestError('the manifest does not hash to the key')
-    }
-  } else {
-    if (!keyPair && !manifest) keyPair = generateKeyPair()
-    if (!manifest) manifest = createManifest({ signers: [{ publicKey: keyPair!.publicKey }] })
-    key = opts.compat ? manifest.signers[0]!.publicKey : manifestHash(manifest)
-  }
-  const auth: CoreAuth = {
-    version: RECORD_VERSION,
-    key,
-    manifest: manifest ? encodeManifest(manifest) : null,
-    publicKey: keyPair?.publicKey ?? null,
-    secretKey: keyPair?.secretKey ?? null,
-    encryptionCheck: null
-  }
-  const head: CoreHead = { version: RECORD_VERSION, fork: 0, length: 0, contiguousLength: 0, signature: null }
-  const hasDefault = (await CoreStorage.defaultDiscoveryKey(storage)) !== null
-  const cs = await CoreStorage.create(storage, discoveryKey(key), auth, head, { makeDefault: !hasDefault })
-  return { cs, auth, head }
-}
-
-function isCompatKey(key: Uint8Array, manifest: Manifest): boolean {
-  return manifest.signers.length === 1 && equal(manifest.signers[0]!.publicKey, key)
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
 }

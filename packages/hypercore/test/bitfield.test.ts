@@ -64,3 +64,17 @@ describe('Bitfield', () => {
     expect([...b.words(BITS_PER_PAGE - 32, 2)]).toEqual([0, 2])
   })
 })
+
+describe('Bitfield.setWords', () => {
+  it('writes remote words at 32-aligned offsets across pages', () => {
+    const b = new Bitfield()
+    b.setRange(0, 100, true)
+    b.setWords(BITS_PER_PAGE - 64, new Uint32Array([0, 1, 0xffffffff, 2]))
+    expect(b.get(BITS_PER_PAGE - 64)).toBe(false)
+    expect(b.get(BITS_PER_PAGE - 32)).toBe(true)
+    expect(b.get(BITS_PER_PAGE - 31)).toBe(false)
+    expect(b.findFirst(false, BITS_PER_PAGE)).toBe(BITS_PER_PAGE + 32)
+    expect(b.get(BITS_PER_PAGE + 33)).toBe(true)
+    expect(b.get(50)).toBe(true)
+  })
+})

@@ -110,6 +110,16 @@ export class MerkleTree implements TreeState {
     this.#hash = null
   }
 
+  /** Adopts `batch` as the head regardless of its base (truncations and reorgs, under the core's lock). */
+  reset(batch: TreeBatch, signature: Uint8Array | null): void {
+    this.length = batch.length
+    this.byteLength = batch.byteLength
+    this.fork = batch.fork
+    this.roots = batch.roots
+    this.signature = signature
+    this.#hash = null
+  }
+
   /** Whether `batch` can still be committed on top of the current tree. */
   commitable(batch: TreeBatch): boolean {
     return (
