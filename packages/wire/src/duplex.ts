@@ -1,0 +1,58 @@
+/**
+ * The transport contract: an ordered, reliable stream of chunks in both directions. Byte
+ * transports (TCP, WebSocket, WebRTC data channels, in-memory pipes) implement it, and so does the
+ * secret-stream, whose chunks are whole messages. Small on purpose: `write` (false = buffer full,
+ * wait for `drain`), `end`, `destroy`, and events.
+ */
+import { Emitter } from '@orchard/events'
+
+export interface DuplexEvents {
+  /** A chunk arrived (for message streams: exactly one message). */
+  data: [chunk: Uint8Array]
+  /** The write buffer emptied after `write` returned false. */
+  drain: []
+  /** The remote ended its side. */
+  end: []
+  /** Fully closed (after `end` both ways, or `destroy`). Emitted once. */
+  close: [err: Error | null]
+  error: [err: Error]
+}
+
+export abstract class Duplex extends Emitter<DuplexEvents> {
+  destroyed = false
+  /** Free for the layer above (protomux finds itself here). */
+  userData: unknown = null
+  #ended = false
+  #remoteEnded = false
+
+  /** Sends `chunk`; false when the caller should wait for `drain`. */
+  abstract write(chunk: Uint8Array): boolean
+
+  /** Ends our side (the remote sees `end`). */
+  end(): void {
+    if (this.#ended || this.destroyed) return
+    this.#ended = true
+    this._end()
+    if (this.#remoteEnded) this.destroy()
+  }
+
+  /** Tears down both ways; `err` is reported as `error` then `close`. */
+  destroy(err?: Error): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this._destroy(err ?? null)
+    if (err) this.emit('error', err)
+    this.emit('close', err ?? null)
+  }
+
+  protected abstract _end(): void
+  protected abstract _destroy(err: Error | null): void
+
+  /** Implementations report the remote's end here. */
+  protected _onRemoteEnd(): void {
+    if (this.#remoteEnded || this.destroyed) return
+    this.#remoteEnded = true
+    this.emit('end')
+    if (this.#ended) this.destroy()
+  }
+}
