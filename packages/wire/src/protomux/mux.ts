@@ -172,7 +172,8 @@ export class Protomux {
     for (const b of batch) {
       if (b.localId !== prev) {
         s.buffer[s.start++] = 0
-        uint.encode(s, (prev = b.localId))
+        prev = b.localId
+        uint.encode(s, prev)
       }
       buffer.encode(s, b.buffer)
     }

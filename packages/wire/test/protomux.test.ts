@@ -1,0 +1,231 @@
+import RealSecretStream from '@hyperswarm/secret-stream'
+import { struct, uint, utf8 } from '@orchard/codec'
+import { ready } from '@orchard/crypto'
+import c from 'compact-encoding'
+import RealProtomux from 'protomux'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { memoryPair, Protomux, SecretStream, type WireError } from '../src/index.ts'
+import { toStreamx } from './helpers.ts'
+
+beforeAll(() => ready())
+
+const greeting = struct({ n: uint, text: utf8 })
+const realGreeting = {
+  preencode(s: unknown, m: { n: number; text: string }) {
+    c.uint.preencode(s, m.n)
+    c.string.preencode(s, m.text)
+  },
+  encode(s: unknown, m: { n: number; text: string }) {
+    c.uint.encode(s, m.n)
+    c.string.encode(s, m.text)
+  },
+  decode(s: unknown) {
+    return { n: c.uint.decode(s), text: c.string.decode(s) }
+  }
+}
+
+/** Ours on one side, the real protomux (on a real secret-stream) on the other. */
+async function pair() {
+  const [x, y] = memoryPair()
+  const ours = new SecretStream(true, x)
+  const theirs = new RealSecretStream(false, toStreamx(y))
+  await Promise.all([ours.opened, theirs.opened])
+  return {
+    ours: new Protomux(ours),
+    theirs: new RealProtomux(theirs),
+    oursStream: ours,
+    theirsStream: theirs
+  }
+}
+
+function collector<T>() {
+  const got: T[] = []
+  let wake: (() => void) | null = null
+  return {
+    got,
+    push(v: T) {
+      got.push(v)
+      wake?.()
+    },
+    async until(n: number) {
+      while (got.length < n) await new Promise<void>((r) => (wake = r))
+    }
+  }
+}
+
+describe('protomux interop with the real protomux', () => {
+  it('opens channels with handshakes and exchanges typed messages both ways, batched or not', async () => {
+    const { ours, theirs } = await pair()
+    const oursGot = collector<{ n: number; text: string }>()
+    const theirsGot = collector<{ n: number; text: string }>()
+    const oursOpen = collector<unknown>()
+    const theirsOpen = collector<unknown>()
+    const id = new Uint8Array(32).fill(7)
+    const a = ours.createChannel({
+      protocol: 'orchard/test',
+      id,
+      handshake: greeting,
+      messages: [{ encoding: greeting, onmessage: (m) => oursGot.push(m as never) }, { encoding: uint }],
+      onopen: (h) => oursOpen.push(h)
+    })!
+    const b = theirs.createChannel({
+      protocol: 'orchard/test',
+      id,
+      handshake: realGreeting,
+      messages: [
+        { encoding: realGreeting, onmessage: (m: never) => theirsGot.push(m) },
+        { encoding: c.uint }
+      ],
+      onopen: (h: unknown) => theirsOpen.push(h)
+    })
+    a.open({ n: 1, text: 'ours' })
+    b.open({ n: 2, text: 'theirs' })
+    await oursOpen.until(1)
+    await theirsOpen.until(1)
+    expect(oursOpen.got[0]).toEqual({ n: 2, text: 'theirs' })
+    expect(theirsOpen.got[0]).toEqual({ n: 1, text: 'ours' })
+
+    a.messages[0]!.send({ n: 3, text: 'plain' } as never)
+    ours.cork()
+    for (let i = 0; i < 20; i++) a.messages[0]!.send({ n: 100 + i, text: `batched ${i}` } as never)
+    ours.uncork()
+    await theirsGot.until(21)
+    expect(theirsGot.got.map((m) => m.n)).toEqual([3, ...Array.from({ length: 20 }, (_, i) => 100 + i)])
+
+    b.messages[0].send({ n: 4, text: 'from real' })
+    theirs.cork()
+    for (let i = 0; i < 10; i++) b.messages[0].send({ n: 200 + i, text: 'real batch' })
+    theirs.uncork()
+    await oursGot.until(11)
+    expect(oursGot.got.map((m) => m.n)).toEqual([4, ...Array.from({ length: 10 }, (_, i) => 200 + i)])
+  })
+
+  it('pairs channels the remote opens first, rejects unpaired protocols, and closes from either side', async () => {
+    const { ours, theirs } = await pair()
+    const paired = collector<Uint8Array | null>()
+    ours.pair({ protocol: 'lazy' }, (id) => {
+      paired.push(id)
+      const ch = ours.createChannel({ protocol: 'lazy', id, messages: [{ encoding: utf8 }] })!
+      ch.open()
+    })
+    const closedReal = collector<boolean>()
+    const lazy = theirs.createChannel({
+      protocol: 'lazy',
+      id: Buffer.alloc(4, 1),
+      messages: [{ encoding: c.string }],
+      onclose: (r: boolean) => closedReal.push(r)
+    })
+    lazy.open()
+    await paired.until(1)
+    expect([...(paired.got[0] ?? [])]).toEqual([1, 1, 1, 1])
+    expect(await lazy.fullyOpened()).toBe(true)
+
+    const rejected = collector<boolean>()
+    const nobody = theirs.createChannel({
+      protocol: 'nobody-here',
+      onclose: (r: boolean) => rejected.push(r)
+    })
+    nobody.open()
+    await rejected.until(1)
+    expect(nobody.closed).toBe(true)
+
+    // ours closes: the real side sees a remote close
+    for (const ch of ours) if (ch.protocol === 'lazy') ch.close()
+    await closedReal.until(1)
+    expect(closedReal.got[0]).toBe(true)
+
+    // the real side closes: ours sees it
+    const closedOurs = collector<boolean>()
+    const x = ours.createChannel({ protocol: 'x', onclose: (r) => closedOurs.push(r) })!
+    const y = theirs.createChannel({ protocol: 'x' })
+    x.open()
+    y.open()
+    await x.fullyOpened()
+    y.close()
+    await closedOurs.until(1)
+    expect(closedOurs.got[0]).toBe(true)
+  })
+
+  it('runs several channels at once over one stream', async () => {
+    const { ours, theirs } = await pair()
+    const got = collector<string>()
+    for (let i = 0; i < 8; i++) {
+      const id = new Uint8Array([i])
+      const a = ours.createChannel({
+        protocol: 'multi',
+        id,
+        messages: [{ encoding: utf8, onmessage: (m) => got.push(`ours${i}:${m}`) }]
+      })!
+      const b = theirs.createChannel({
+        protocol: 'multi',
+        id: Buffer.from(id),
+        messages: [{ encoding: c.string, onmessage: (m: string) => got.push(`theirs${i}:${m}`) }]
+      })
+      a.open()
+      b.open()
+      await a.fullyOpened()
+      await b.fullyOpened()
+      a.messages[0]!.send(`a${i}` as never)
+      b.messages[0].send(`b${i}`)
+    }
+    await got.until(16)
+    expect(got.got.sort()).toEqual(
+      Array.from({ length: 8 }, (_, i) => [`ours${i}:b${i}`, `theirs${i}:a${i}`])
+        .flat()
+        .sort()
+    )
+  })
+})
+
+describe('protomux against a misbehaving remote', () => {
+  async function raw() {
+    const [x, y] = memoryPair()
+    const ours = new SecretStream(true, x)
+    const evil = new SecretStream(false, y)
+    await Promise.all([ours.opened, evil.opened])
+    const mux = new Protomux(ours)
+    const errors: Error[] = []
+    ours.on('error', (e) => errors.push(e))
+    return { mux, ours, evil, errors }
+  }
+
+  const cases: Array<[string, Uint8Array[]]> = [
+    ['an open skipping channel ids', [new Uint8Array([0, 1, 5, 1, 0x61, 0])]],
+    ['a truncated open', [new Uint8Array([0, 1, 1, 9, 0x61])]],
+    ['a batch entry running past the message', [new Uint8Array([0, 0, 1, 50, 1, 2])]],
+    ['a reject for a channel never opened', [new Uint8Array([0, 2, 7])]],
+    ['an invalid varint', [new Uint8Array([0xff, 0xff])]]
+  ]
+  for (const [what, messages] of cases) {
+    it(`destroys the stream with a typed error on ${what}`, async () => {
+      const { ours, evil, errors } = await raw()
+      for (const m of messages) evil.write(m)
+      while (!ours.destroyed) await new Promise((r) => setTimeout(r, 2))
+      expect(errors[0]).toBeInstanceOf(Error)
+      expect((errors[0] as WireError).code).toMatch(/PROTOCOL_ERROR|TRUNCATED|OUT_OF_RANGE|INVALID_ENCODING/)
+    })
+  }
+
+  it('destroys the stream when the remote reuses a channel id that is still open', async () => {
+    const { mux, ours, evil, errors } = await raw()
+    mux.pair({ protocol: 'a' }, () => new Promise(() => {})) // keeps the first open pending
+    evil.write(new Uint8Array([0, 1, 1, 1, 0x61, 0]))
+    evil.write(new Uint8Array([0, 1, 1, 1, 0x61, 0]))
+    while (!ours.destroyed) await new Promise((r) => setTimeout(r, 2))
+    expect((errors[0] as WireError).code).toBe('PROTOCOL_ERROR')
+  })
+
+  it('bounds what it buffers for channels it has not opened', async () => {
+    const { mux, ours, evil, errors } = await raw()
+    mux.pair({ protocol: 'slow' }, () => new Promise(() => {})) // never opens
+    evil.write(new Uint8Array([0, 1, 1, 4, 0x73, 0x6c, 0x6f, 0x77, 0]))
+    const junk = new Uint8Array(64 * 1024)
+    junk[0] = 1 // channel 1
+    for (let i = 0; i < 100 && !ours.destroyed; i++) {
+      evil.write(junk)
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    expect(ours.destroyed).toBe(true)
+    expect((errors[0] as WireError).code).toBe('PROTOCOL_ERROR')
+  })
+})
