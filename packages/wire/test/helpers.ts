@@ -3,7 +3,7 @@ import { Duplex as StreamxDuplex } from 'streamx'
 import type { Duplex } from '../src/index.ts'
 
 /** Wraps one of our byte duplexes as a streamx duplex the real secret-stream can run on. */
-export function toStreamx(d: Duplex): StreamxDuplex {
+export function toStreamx(d: Duplex): InstanceType<typeof StreamxDuplex> {
   const sx = new StreamxDuplex({
     write(data: Uint8Array, cb: (err?: Error | null) => void) {
       d.write(new Uint8Array(data))

@@ -9,7 +9,7 @@ import type { Protomux } from './mux.ts'
 type Maybe = void | Promise<unknown>
 
 export interface MessageOptions<T = unknown> {
-  encoding?: Codec<T, never>
+  encoding?: Codec<T, T>
   onmessage?: (message: T, channel: Channel) => Maybe
 }
 
@@ -20,8 +20,10 @@ export interface ChannelOptions {
   id?: Uint8Array | null
   /** Refuse a second open channel for the same protocol+id (default true). */
   unique?: boolean
-  handshake?: Codec<unknown, never> | null
-  messages?: Array<MessageOptions<never> | null>
+  // biome-ignore lint/suspicious/noExplicitAny: each channel picks its own handshake type
+  handshake?: Codec<any, any> | null
+  // biome-ignore lint/suspicious/noExplicitAny: messages of different types in one list
+  messages?: Array<MessageOptions<any> | null>
   onopen?: (handshake: unknown, channel: Channel) => Maybe
   onclose?: (isRemote: boolean, channel: Channel) => Maybe
   ondestroy?: (channel: Channel) => Maybe
@@ -42,7 +44,8 @@ export class Channel {
   readonly protocol: string
   readonly aliases: string[]
   readonly id: Uint8Array | null
-  readonly messages: ChannelMessage<never>[] = []
+  // biome-ignore lint/suspicious/noExplicitAny: messages of different types; `addMessage` keeps each typed
+  readonly messages: ChannelMessage<any>[] = []
   userData: unknown
   handshake: unknown = null
   opened = false
@@ -66,7 +69,7 @@ export class Channel {
   /** Adds a message type (its index is its wire type); `null` skips an index. */
   addMessage<T>(opts: MessageOptions<T> | null): ChannelMessage<T> {
     const type = this.messages.length
-    const encoding = (opts?.encoding ?? raw) as Codec<T, T>
+    const encoding = (opts?.encoding ?? raw) as unknown as Codec<T, T>
     const onmessage = opts?.onmessage ?? null
     const typeLength = encodingLength(uint, type)
     const message: ChannelMessage<T> = {
@@ -94,7 +97,7 @@ export class Channel {
         return onmessage ? onmessage(value, channel) : undefined
       }
     }
-    this.messages.push(message as ChannelMessage<never>)
+    this.messages.push(message)
     return message
   }
 
