@@ -37,6 +37,8 @@ export interface CoreEvents extends HypercoreEvents {
   clear: [start: number, end: number]
   /** The manifest became known (learned from a peer). */
   manifest: []
+  /** A peer was dropped for breaking the protocol or sending invalid data. */
+  'peer-error': [err: Error, peer: unknown]
 }
 
 /** A verified piece of a peer's data, waiting for the group commit. */

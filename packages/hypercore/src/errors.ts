@@ -25,6 +25,7 @@ export type HypercoreErrorCode =
   | 'BLOCK_TOO_LARGE'
   | 'INVALID_MANIFEST'
   | 'INVALID_ENCRYPTION_KEY'
+  | 'PROTOCOL_ERROR'
 
 /** Base class of every hypercore error. */
 export class HypercoreError extends Error {
@@ -86,3 +87,5 @@ export const InvalidManifestError = define('INVALID_MANIFEST', 'InvalidManifestE
 export const InvalidEncryptionKeyError = define('INVALID_ENCRYPTION_KEY', 'InvalidEncryptionKeyError')
 /** A storage write failed; nothing of the operation was stored. */
 export const WriteFailedError = define('WRITE_FAILED', 'WriteFailedError')
+/** A peer broke the replication protocol (request storm, impossible announcement, bad message). */
+export const ProtocolError = define('PROTOCOL_ERROR', 'ProtocolError')

@@ -4,9 +4,11 @@
  * the core closes when its last session does. Shaped like hypercore 11's API, promise-based and
  * typed, so ports change imports, not code.
  */
+import { type Codec, decode, encode } from '@orchard/codec'
 import type { KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { Storage } from '@orchard/storage'
+import type { Protomux, SecretStream } from '@orchard/wire'
 import { Core, type CoreOpenOptions } from './core.ts'
 import type { BlockEncryption } from './encryption.ts'
 import {
@@ -19,6 +21,8 @@ import {
   SnapshotNotAvailableError
 } from './errors.ts'
 import type { Manifest } from './manifest.ts'
+import type { Download, DownloadRange } from './replication/download.ts'
+import { type ReplicateOptions, replicate, replicatorOf } from './replication/protocol.ts'
 import { ByteStream, type ByteStreamOptions, ReadStream, type ReadStreamOptions } from './streams.ts'
 import { type BlockCodec, blockCodec, type ValueEncoding } from './value-encoding.ts'
 import { toZBase32 } from './z32.ts'
@@ -449,6 +453,70 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   /** Reads bytes `[byteOffset, byteOffset + byteLength)` across blocks. */
   createByteStream(opts: ByteStreamOptions = {}): ByteStream {
     return new ByteStream(this, opts)
+  }
+
+  // --- replication --------------------------------------------------------------------------------
+
+  /**
+   * Replicates this core with a peer: `true`/`false` for initiator/responder (on `opts.stream`,
+   * the byte transport), or an existing secret-stream / protomux shared with other cores.
+   * Returns the secret-stream.
+   */
+  replicate(target: boolean | SecretStream | Protomux, opts: ReplicateOptions = {}): SecretStream {
+    return replicate(this.core, target, opts)
+  }
+
+  /** Fetches blocks `[start, end)` (or `blocks`) from peers; `.done()` resolves when all are stored. */
+  download(range: DownloadRange = {}): Download {
+    return replicatorOf(this.core).download(range)
+  }
+
+  /** Waits until a peer's longer length has been verified (true), or nothing newer is known (false). */
+  async update(opts: { timeout?: number } = {}): Promise<boolean> {
+    const core = await this.#active()
+    const start = core.length
+    const ahead = () =>
+      replicatorOf(core).peers.some((p) => p.remoteFork === core.fork && p.remoteLength > core.length)
+    if (!ahead()) return false
+    const deadline = Date.now() + (opts.timeout ?? 10_000)
+    while (core.length === start && ahead() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          core.off('append', done)
+          resolve()
+        }
+        const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
+        core.on('append', done)
+      })
+    }
+    return core.length > start
+  }
+
+  /**
+   * Registers a protocol extension: messages under `name` to and from peers replicating this core.
+   */
+  registerExtension<T = Uint8Array>(
+    name: string,
+    handlers: { encoding?: Codec<T, T>; onmessage?: (message: T, peer: unknown) => void } = {}
+  ) {
+    const encoding = handlers.encoding ?? null
+    const ext = replicatorOf(this.core).registerExtension(name, {
+      onmessage: (bytes, peer) => {
+        try {
+          handlers.onmessage?.(encoding ? decode(encoding, bytes) : (bytes as T), peer)
+        } catch {
+          // an undecodable extension message is the extension's problem, not the replication's
+        }
+      }
+    })
+    const toBytes = (message: T) => (encoding ? encode(encoding, message) : (message as Uint8Array))
+    return {
+      name,
+      send: (message: T, peer: unknown) => ext.send(toBytes(message), peer as never),
+      broadcast: (message: T) => ext.broadcast(toBytes(message)),
+      destroy: () => ext.destroy()
+    }
   }
 
   // --- sessions -----------------------------------------------------------------------------------

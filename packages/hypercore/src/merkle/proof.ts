@@ -196,10 +196,21 @@ async function seekUntrustedTree(
  * `InvalidOperationError` for requests that cannot be answered (out of range, inconsistent).
  */
 export async function generateProof(
-  tree: ProvableTree,
+  live: ProvableTree,
   req: ProofRequest,
   value: Uint8Array | null = null
 ): Promise<Proof> {
+  // a snapshot of the head: appends may land while we read nodes (stored nodes never change, so
+  // reading them later is fine), but the proof must describe one signed length
+  const tree: ProvableTree = {
+    length: live.length,
+    byteLength: live.byteLength,
+    fork: live.fork,
+    roots: live.roots,
+    signature: live.signature,
+    prologue: live.prologue,
+    reader: live.reader
+  }
   let upgrade = req.upgrade ? { ...req.upgrade } : null
   const prologue = tree.prologue
   if (prologue && upgrade && upgrade.start < prologue.length) {

@@ -1,0 +1,63 @@
+/**
+ * A download: a range (or a set) of blocks the replicator fetches until they are all stored.
+ * `done()` resolves then (never for a live range), `destroy()` stops it.
+ */
+import { RequestCancelledError } from '../errors.ts'
+
+export interface DownloadRange {
+  start?: number
+  /** Exclusive end; -1 (or omitted with `live`) follows the core as it grows. */
+  end?: number
+  /** Explicit block indexes instead of a range. */
+  blocks?: number[]
+  /** Fetch in order (default: any order). */
+  linear?: boolean
+}
+
+export class Download {
+  readonly start: number
+  readonly end: number
+  readonly blocks: number[] | null
+  readonly linear: boolean
+  /** Next index to look at (ranges). */
+  cursor: number
+  destroyed = false
+  readonly #done: Promise<void>
+  #resolve!: () => void
+  #reject!: (err: unknown) => void
+
+  constructor(range: DownloadRange) {
+    this.blocks = range.blocks ? [...range.blocks].sort((a, b) => a - b) : null
+    this.start = this.blocks ? (this.blocks[0] ?? 0) : (range.start ?? 0)
+    this.end = this.blocks ? (this.blocks.at(-1) ?? -1) + 1 : (range.end ?? -1)
+    this.linear = !!range.linear
+    this.cursor = this.start
+    this.#done = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+    this.#done.catch(() => {})
+  }
+
+  /** Resolves once every block is stored locally; rejects if destroyed first. */
+  done(): Promise<void> {
+    return this.#done
+  }
+
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.#reject(new RequestCancelledError('the download was destroyed'))
+  }
+
+  /** Called by the replicator when nothing is missing any more. */
+  complete(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.#resolve()
+  }
+
+  get live(): boolean {
+    return this.end === -1
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * One peer of one core: the channel's protocol state machine. It answers the peer's requests with
+ * proofs, tracks what the peer has (sync, range, bitfield), and carries the requests the
+ * replicator assigns to it. Every message from the peer is untrusted: anything an honest hypercore
+ * would never send drops the peer with a typed error, and nothing it sends reaches storage unverified.
+ */
+import { equal } from '../bytes.ts'
+import { replicationCapability } from '../caps.ts'
+import type { Core } from '../core.ts'
+import { HypercoreError, InvalidCapabilityError, InvalidOperationError, ProtocolError } from '../errors.ts'
+import { MAX_BLOCKS } from '../merkle/verify.ts'
+import type { ReplicationChannel } from './channel.ts'
+import {
+  type DataMessage,
+  type Handshake,
+  INVALID_REQUEST,
+  NOT_AVAILABLE,
+  type RequestMessage,
+  type SyncMessage,
+  MESSAGE_TYPES as T
+} from './messages.ts'
+import { RemoteBitfield } from './remote-bitfield.ts'
+import type { Replicator } from './replicator.ts'
+
+/** Requests a peer may have queued with us before it is a storm. */
+export const MAX_REMOTE_REQUESTS = 4096
+/** Invalid requests tolerated before the peer is dropped. */
+export const MAX_INVALID_REQUESTS = 16
+/** Unsolicited data messages tolerated before the peer is dropped. */
+export const MAX_UNSOLICITED = 64
+
+/** A request we sent and await data for. */
+export interface Inflight {
+  id: number
+  peer: Peer
+  /** Block index requested, or -1. */
+  block: number
+  /** Whether it carries an upgrade request. */
+  upgrade: boolean
+  /** A fork (reorg) proof request. */
+  reorg: boolean
+  /** A hash request (reorg descent). */
+  hash: number
+  fork: number
+  timer: ReturnType<typeof setTimeout> | null
+  resolve: ((data: DataMessage | null) => void) | null
+}
+
+export class Peer {
+  readonly replicator: Replicator
+  readonly core: Core
+  readonly channel: ReplicationChannel
+  remoteOpened = false
+  removed = false
+  remoteFork = 0
+  remoteLength = 0
+  remoteCanUpgrade = false
+  remoteUploading = true
+  remoteDownloading = true
+  remoteHasManifest = false
+  remoteSynced = false
+  /** Our length as the peer last acknowledged it. */
+  lengthAcked = 0
+  readonly remote = new RemoteBitfield()
+  readonly inflight = new Map<number, Inflight>()
+  /** Block indexes this peer answered "not available" for (don't ask again until it announces). */
+  readonly notAvailable = new Set<number>()
+  /** Ranges the peer asked us about with `want` (we announce new blocks in them). */
+  readonly remoteWants: Array<{ start: number; end: number }> = []
+  #freeIds: number[] = []
+  #nextId = 1
+  #queue: RequestMessage[] = []
+  #handling = false
+  #invalidRequests = 0
+  #unsolicited = 0
+  #lastExtensionSent = ''
+  #lastExtensionRecv = ''
+  /** The remote length for which `canUpgrade` was computed. */
+  #canUpgradeFor = -1
+  #canUpgrade = true
+
+  constructor(replicator: Replicator, channel: ReplicationChannel) {
+    this.replicator = replicator
+    this.core = replicator.core
+    this.channel = channel
+  }
+
+  /** Our channel handshake: the capability for our side of this stream. */
+  handshake(): Handshake {
+    return {
+      seeks: true,
+      capability: replicationCapability(this.channel.isInitiator, this.core.key, this.channel.handshakeHash)
+    }
+  }
+
+  /** Drops the peer with `err` (it broke the protocol or sent invalid data). */
+  drop(err: Error): void {
+    if (this.removed) return
+    this.replicator.onPeerError(this, err)
+    this.channel.destroy(err)
+  }
+
+  // --- open / close -------------------------------------------------------------------------------
+
+  onopen(remote: Handshake): void {
+    const expected = replicationCapability(
+      !this.channel.isInitiator,
+      this.core.key,
+      this.channel.handshakeHash
+    )
+    if (!equal(remote.capability, expected)) {
+      throw new InvalidCapabilityError('the peer does not know this core’s key (bad replication capability)')
+    }
+    if (this.remoteOpened) return
+    this.remoteOpened = true
+    this.channel.cork()
+    this.sendSync()
+    const contig = Math.min(this.core.length, this.core.contiguousLength)
+    if (contig > 0) this.channel.send(T.range, { drop: false, start: 0, length: contig })
+    this.channel.uncork()
+    this.replicator.addPeer(this)
+  }
+
+  onclose(): void {
+    if (this.removed) return
+    this.removed = true
+    this.#queue = []
+    for (const req of this.inflight.values()) if (req.timer) clearTimeout(req.timer)
+    const abandoned = [...this.inflight.values()]
+    this.inflight.clear()
+    this.replicator.removePeer(this, abandoned)
+  }
+
+  // --- sync ---------------------------------------------------------------------------------------
+
+  sendSync(): void {
+    const core = this.core
+    const sameFork = core.fork === this.remoteFork
+    this.channel.send(T.sync, {
+      fork: core.fork,
+      length: core.length,
+      remoteLength: sameFork ? this.remoteLength : 0,
+      canUpgrade: sameFork && this.#canUpgradeNow(),
+      uploading: true,
+      downloading: this.replicator.downloading,
+      hasManifest: core.manifest !== null && !core.compat,
+      allowPush: false
+    })
+  }
+
+  /** Whether we can prove an upgrade from the peer's length (we hold the roots at its length). */
+  #canUpgradeNow(): boolean {
+    const core = this.core
+    if (this.remoteLength === 0) return true
+    if (this.remoteLength >= core.length) return false
+    if (this.#canUpgradeFor !== this.remoteLength) {
+      const remoteLength = this.remoteLength
+      this.#canUpgradeFor = remoteLength
+      this.#canUpgrade = true
+      // roots at the peer's length must be stored; check in the background, re-sync if not
+      core.tree.rootsAt(remoteLength).catch(() => {
+        if (this.#canUpgradeFor === remoteLength) {
+          this.#canUpgrade = false
+          if (!this.removed) this.sendSync()
+        }
+      })
+    }
+    return this.#canUpgrade
+  }
+
+  onsync(m: SyncMessage): void {
+    if (m.length > MAX_BLOCKS) throw new ProtocolError(`the peer claims a length of ${m.length}`)
+    const lengthChanged = m.length !== this.remoteLength
+    const forkChanged = m.fork !== this.remoteFork
+    if (forkChanged) this.remote.truncate(0)
+    else if (m.length < this.remoteLength) this.remote.truncate(m.length)
+    this.remoteSynced = true
+    this.remoteFork = m.fork
+    this.remoteLength = m.length
+    this.remoteCanUpgrade = m.canUpgrade
+    this.remoteUploading = m.uploading
+    this.remoteDownloading = m.downloading
+    this.remoteHasManifest = m.hasManifest
+    this.lengthAcked = m.fork === this.core.fork ? m.remoteLength : 0
+
+    if (!m.downloading && !this.replicator.downloading) {
+      // neither side wants anything: let the channel go, as hypercore does
+      this.channel.close()
+      return
+    }
+    // tell a lagging peer our length (this also acknowledges its own, which it waits for)
+    if (this.core.fork === m.fork && this.core.length > m.length) this.sendSync()
+    this.replicator.onPeerUpdate(this, lengthChanged || forkChanged)
+  }
+
+  // --- the peer's requests ------------------------------------------------------------------------
+
+  onrequest(m: RequestMessage): void {
+    if (this.#queue.length >= MAX_REMOTE_REQUESTS) {
+      throw new ProtocolError(`request storm: the peer has ${this.#queue.length} requests queued`)
+    }
+    // a request reusing an id replaces the old one
+    const i = this.#queue.findIndex((q) => q.id === m.id)
+    if (i !== -1) this.#queue.splice(i, 1)
+    this.#queue.push(m)
+    if (!this.#handling) void this.#handleRequests()
+  }
+
+  oncancel(m: { request: number }): void {
+    const i = this.#queue.findIndex((q) => q.id === m.request)
+    if (i !== -1) this.#queue.splice(i, 1)
+  }
+
+  async #handleRequests(): Promise<void> {
+    this.#handling = true
+    try {
+      while (this.#queue.length > 0 && !this.removed) {
+        const batch = this.#queue.splice(0, 64)
+        this.channel.cork()
+        try {
+          for (const m of batch) await this.#answer(m)
+        } finally {
+          this.channel.uncork()
+        }
+      }
+    } catch (err) {
+      this.drop(err as Error)
+    } finally {
+      this.#handling = false
+    }
+  }
+
+  async #answer(m: RequestMessage): Promise<void> {
+    let proof = null
+    try {
+      proof = await this.core.proofFor(m)
+    } catch (err) {
+      if (!(err instanceof InvalidOperationError)) throw err
+      if (++this.#invalidRequests > MAX_INVALID_REQUESTS) {
+        throw new ProtocolError(`the peer sent ${this.#invalidRequests} invalid requests`)
+      }
+      this.channel.send(T.noData, { request: m.id, reason: INVALID_REQUEST })
+      return
+    }
+    if (this.removed) return
+    const manifest = m.manifest ? this.core.manifestForPeer() : null
+    if (proof === null) {
+      if (manifest) {
+        this.channel.send(T.data, { request: m.id, fork: this.core.fork, manifest })
+        return
+      }
+      this.channel.send(T.noData, { request: m.id, reason: NOT_AVAILABLE })
+      return
+    }
+    this.channel.send(T.data, { request: m.id, ...proof, manifest })
+    if (proof.block) this.core.emit('upload', proof.block.index, proof.block.value.byteLength, this)
+  }
+
+  // --- what the peer has --------------------------------------------------------------------------
+
+  onrange(m: { drop: boolean; start: number; length: number }): void {
+    if (m.start + m.length > MAX_BLOCKS)
+      throw new ProtocolError(`range ${m.start}+${m.length} is out of bounds`)
+    this.remote.range(m.start, m.length, m.drop)
+    if (!m.drop) for (let i = m.start; i < m.start + Math.min(m.length, 64); i++) this.notAvailable.delete(i)
+    if (!m.drop) this.replicator.onPeerUpdate(this, false)
+  }
+
+  onbitfield(m: { start: number; bitfield: Uint32Array }): void {
+    if (m.start % 32 !== 0) return // hypercore ignores misaligned bitfields
+    if (m.start + 32 * m.bitfield.length > MAX_BLOCKS) throw new ProtocolError('bitfield out of bounds')
+    this.remote.words(m.start, m.bitfield)
+    this.notAvailable.clear()
+    this.replicator.onPeerUpdate(this, false)
+  }
+
+  onwant(m: { start: number; length: number; any: boolean }): void {
+    const core = this.core
+    if (m.length === 0 || m.start + m.length > MAX_BLOCKS) return
+    if (this.remoteWants.length < 256) this.remoteWants.push({ start: m.start, end: m.start + m.length })
+    const contig = Math.min(core.length, core.contiguousLength)
+    if (m.start + m.length < contig || core.length === contig || (m.any && m.start < contig)) {
+      this.channel.send(T.range, { drop: false, start: 0, length: contig })
+      return
+    }
+    const length = Math.min(m.length, core.length - m.start)
+    if (length <= 0) return
+    if (m.any) {
+      const bit = core.bitfield.findFirst(true, m.start)
+      if (bit !== -1 && bit < m.start + length)
+        this.channel.send(T.range, { drop: false, start: bit, length: 1 })
+      return
+    }
+    // bitfield words, 32-aligned, at most 2^21 bits per message
+    const start = m.start - (m.start % 32)
+    const words = Math.ceil((m.start + length - start) / 32)
+    for (let w = 0; w < words; w += 65536) {
+      const count = Math.min(65536, words - w)
+      this.channel.send(T.bitfield, {
+        start: start + 32 * w,
+        bitfield: core.bitfield.words(start + 32 * w, count)
+      })
+    }
+  }
+
+  onunwant(m: { start: number; length: number }): void {
+    const i = this.remoteWants.findIndex((w) => w.start === m.start && w.end === m.start + m.length)
+    if (i !== -1) this.remoteWants.splice(i, 1)
+  }
+
+  /** Announces blocks `[start, start + length)` we now have (or dropped). */
+  announce(start: number, length: number, drop: boolean): void {
+    const core = this.core
+    const fullyContiguous = core.contiguousLength === core.length
+    if (!drop && fullyContiguous) {
+      this.channel.send(T.range, { drop: false, start: 0, length: core.length })
+      return
+    }
+    const wanted = this.remoteWants.some((w) => w.start < start + length && start < w.end)
+    if (drop || wanted || start + length > core.length - 256)
+      this.channel.send(T.range, { drop, start, length })
+  }
+
+  // --- our requests -------------------------------------------------------------------------------
+
+  /** Allocates a request id (reused after completion, as hypercore does). */
+  #allocId(): number {
+    return this.#freeIds.pop() ?? this.#nextId++
+  }
+
+  /** Sends a request; data or noData resolves it through the replicator. */
+  send(req: Omit<Inflight, 'id' | 'peer' | 'timer'>, message: Omit<RequestMessage, 'id'>): Inflight {
+    const id = this.#allocId()
+    const inflight: Inflight = { ...req, id, peer: this, timer: null }
+    this.inflight.set(id, inflight)
+    const timeout = this.replicator.requestTimeout
+    if (timeout > 0) inflight.timer = setTimeout(() => this.replicator.onTimeout(inflight), timeout)
+    this.channel.send(T.request, { ...message, id })
+    return inflight
+  }
+
+  /** Forgets request `id` (answered, cancelled or timed out) and frees its id. */
+  settle(id: number): Inflight | null {
+    const req = this.inflight.get(id)
+    if (!req) return null
+    if (req.timer) clearTimeout(req.timer)
+    this.inflight.delete(id)
+    this.#freeIds.push(id)
+    return req
+  }
+
+  cancel(req: Inflight): void {
+    if (this.settle(req.id)) this.channel.send(T.cancel, { request: req.id })
+  }
+
+  ondata(m: DataMessage): void {
+    const req = m.request > 0 ? this.settle(m.request) : null
+    if (req === null) {
+      // data we did not ask for (or already gave up on): tolerated, but not in bulk
+      if (++this.#unsolicited > MAX_UNSOLICITED)
+        throw new ProtocolError('the peer keeps sending data we did not request')
+      return
+    }
+    void this.replicator.onData(this, req, m)
+  }
+
+  onnodata(m: { request: number; reason: number }): void {
+    const req = m.request > 0 ? this.settle(m.request) : null
+    if (req === null) return
+    this.replicator.onNoData(this, req)
+  }
+
+  // --- extensions ---------------------------------------------------------------------------------
+
+  sendExtension(name: string, message: Uint8Array): void {
+    this.channel.send(T.extension, { name: name === this.#lastExtensionSent ? '' : name, message })
+    this.#lastExtensionSent = name
+  }
+
+  onextension(m: { name: string; message: Uint8Array }): void {
+    const name = m.name || this.#lastExtensionRecv
+    this.#lastExtensionRecv = name
+    this.replicator.onExtension(this, name, m.message)
+  }
+
+  /** Whether `err` is ours to absorb (a typed protocol/verification failure) or a bug. */
+  static isPeerFault(err: unknown): boolean {
+    return err instanceof HypercoreError
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * The replicator of one core: it decides what to ask which peer for. Wanted blocks come from
+ * waiting `get`s, downloads and eager (non-sparse) mode; upgrades follow any peer that is ahead on
+ * our fork; a peer on a newer fork triggers a reorg. Requests are spread over peers that have the
+ * block, bounded per peer, timed out and retried elsewhere. Verified data is committed by the core.
+ */
+import { equal } from '../bytes.ts'
+import type { Core } from '../core.ts'
+import { HypercoreError, InvalidProofError, InvalidSignatureError, ProtocolError } from '../errors.ts'
+import { leftChild, leftSpan, rightChild, rightSpan } from '../flat-tree.ts'
+import { parentNode } from '../merkle/nodes.ts'
+import type { Proof } from '../merkle/proof.ts'
+import { verifyProof } from '../merkle/verify.ts'
+import { Download, type DownloadRange } from './download.ts'
+import type { DataMessage, RequestMessage } from './messages.ts'
+import { MESSAGE_TYPES as T } from './messages.ts'
+import type { Inflight, Peer } from './peer.ts'
+
+export interface ReplicatorOptions {
+  /** Requests in flight per peer (default 256). */
+  maxInflight?: number
+  /** Milliseconds before a request is cancelled and retried elsewhere (default 20 000; 0 = never). */
+  requestTimeout?: number
+}
+
+/** `want` windows: aligned, a power of two within hypercore's accepted [32, 2^21]. */
+const WANT_WINDOW = 32768
+/** Candidates looked at per scheduling pass, so one pass stays cheap. */
+const SCAN_LIMIT = 4096
+/** Marks a block whose request is being prepared. */
+const RESERVED = {} as Inflight
+
+export interface ExtensionHandlers {
+  onmessage(message: Uint8Array, peer: Peer): void
+}
+
+export class Replicator {
+  readonly core: Core
+  readonly peers: Peer[] = []
+  downloading = true
+  readonly requestTimeout: number
+  readonly maxInflight: number
+  readonly extensions = new Map<string, ExtensionHandlers>()
+  readonly #wanted = new Set<number>()
+  readonly #downloads = new Set<Download>()
+  readonly #inflightBlocks = new Map<number, Inflight>()
+  #upgrade: Inflight | null = null
+  #reorging = false
+  #updateQueued = false
+  #updating = false
+  #announce: number[] = []
+  #destroyed = false
+
+  constructor(core: Core, opts: ReplicatorOptions = {}) {
+    this.core = core
+    this.maxInflight = opts.maxInflight ?? 256
+    this.requestTimeout = opts.requestTimeout ?? 20_000
+    core.onWant = (index) => {
+      this.#wanted.add(index)
+      this.update()
+    }
+    core.on('append', () => {
+      for (const p of this.peers) {
+        p.sendSync()
+        p.announce(0, core.length, false)
+      }
+      this.update()
+    })
+    core.on('download', (index) => {
+      this.#wanted.delete(index)
+      if (this.#announce.push(index) === 1) queueMicrotask(() => this.#flushAnnouncements())
+    })
+    core.on('truncate', (length) => {
+      for (const p of this.peers) {
+        p.sendSync()
+        p.announce(length, Math.max(1, p.remoteLength - length), true)
+      }
+      this.update()
+    })
+    core.on('clear', (start, end) => {
+      for (const p of this.peers) p.announce(start, end - start, true)
+    })
+    core.on('close', () => this.destroy())
+    if (!core.sparse) this.download({ start: 0, end: -1 })
+  }
+
+  /** Fetches a range or set of blocks; see {@link Download}. */
+  download(range: DownloadRange = {}): Download {
+    const d = new Download(range)
+    this.#downloads.add(d)
+    d.done().then(
+      () => this.#downloads.delete(d),
+      () => this.#downloads.delete(d)
+    )
+    this.#checkDownloads()
+    this.update()
+    return d
+  }
+
+  registerExtension(name: string, handlers: ExtensionHandlers) {
+    this.extensions.set(name, handlers)
+    return {
+      send: (message: Uint8Array, peer: Peer) => peer.sendExtension(name, message),
+      broadcast: (message: Uint8Array) => {
+        for (const p of this.peers) p.sendExtension(name, message)
+      },
+      destroy: () => this.extensions.delete(name)
+    }
+  }
+
+  // --- peers --------------------------------------------------------------------------------------
+
+  addPeer(peer: Peer): void {
+    this.peers.push(peer)
+    this.core.peers.push(peer)
+    this.core.emit('peer-add', peer)
+    this.update()
+  }
+
+  removePeer(peer: Peer, abandoned: Inflight[]): void {
+    const i = this.peers.indexOf(peer)
+    if (i === -1) return
+    this.peers.splice(i, 1)
+    this.core.peers.splice(this.core.peers.indexOf(peer), 1)
+    for (const req of abandoned) this.#forget(req)
+    this.core.emit('peer-remove', peer)
+    this.update()
+  }
+
+  onPeerError(peer: Peer, err: Error): void {
+    this.core.emit('peer-error', err, peer)
+  }
+
+  onPeerUpdate(_peer: Peer, _lengthChanged: boolean): void {
+    this.update()
+  }
+
+  onExtension(peer: Peer, name: string, message: Uint8Array): void {
+    this.extensions.get(name)?.onmessage(message, peer)
+  }
+
+  // --- responses ----------------------------------------------------------------------------------
+
+  async onData(peer: Peer, req: Inflight, m: DataMessage): Promise<void> {
+    if (req.resolve) {
+      req.resolve(m)
+      return
+    }
+    try {
+      if (req.block >= 0 && m.fork === req.fork && m.block?.index !== req.block && !m.upgrade) {
+        throw new ProtocolError(`asked for block ${req.block}, the peer answered with something else`)
+      }
+      // an answer that no longer fits our tree (we moved on meanwhile) is stale, not malicious
+      const stale = m.fork !== this.core.fork || (m.upgrade !== null && m.upgrade.start !== this.core.length)
+      if (!stale) await this.core.applyData(proofOf(m), m.manifest, peer)
+    } catch (err) {
+      peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid data', { cause: err }))
+    } finally {
+      // the upgrade slot stays taken until the answer is applied, so no stale twin is requested
+      this.#forget(req)
+    }
+    this.update()
+  }
+
+  onNoData(peer: Peer, req: Inflight): void {
+    if (req.resolve) {
+      req.resolve(null)
+      return
+    }
+    if (req.block >= 0) peer.notAvailable.add(req.block)
+    if (req.upgrade) peer.remoteCanUpgrade = false
+    this.#forget(req)
+    this.update()
+  }
+
+  onTimeout(req: Inflight): void {
+    req.peer.cancel(req)
+    this.onNoData(req.peer, req)
+  }
+
+  #forget(req: Inflight): void {
+    if (req.block >= 0 && this.#inflightBlocks.get(req.block) === req) this.#inflightBlocks.delete(req.block)
+    if (this.#upgrade === req) this.#upgrade = null
+    req.resolve?.(null)
+  }
+
+  #flushAnnouncements(): void {
+    const indexes = this.#announce
+    this.#announce = []
+    for (const p of this.peers) for (const i of indexes) p.announce(i, 1, false)
+    this.#checkDownloads()
+  }
+
+  #checkDownloads(): void {
+    for (const d of this.#downloads) {
+      if (d.live) continue
+      const complete = d.blocks ? d.blocks.every((i) => this.core.has(i)) : this.core.hasRange(d.start, d.end)
+      if (complete) d.complete()
+    }
+  }
+
+  // --- scheduling ---------------------------------------------------------------------------------
+
+  /** Schedules a pass over what is wanted (coalesced per microtask). */
+  update(): void {
+    if (this.#updateQueued || this.#destroyed) return
+    this.#updateQueued = true
+    queueMicrotask(() => {
+      this.#updateQueued = false
+      if (this.#updating) {
+        this.update()
+        return
+      }
+      this.#updating = true
+      this.#update()
+        .catch((err) => this.core.emit('peer-error', err as Error, null))
+        .finally(() => {
+          this.#updating = false
+        })
+    })
+  }
+
+  async #update(): Promise<void> {
+    const core = this.core
+    if (this.peers.length === 0) return
+    const newer = this.peers.find((p) => p.remoteSynced && p.remoteFork > core.fork)
+    if (newer && !this.#reorging) void this.#reorg(newer)
+    this.#requestUpgrade()
+    const cork = [...this.peers]
+    for (const p of cork) p.channel.cork()
+    try {
+      let scanned = 0
+      for (const index of this.#candidates()) {
+        if (++scanned > SCAN_LIMIT) break
+        if (index >= core.length) continue
+        if (core.has(index) || this.#inflightBlocks.has(index)) continue
+        const peer = this.#peerFor(index)
+        if (peer === null) {
+          this.#askWhoHas(index)
+          continue
+        }
+        if (peer === undefined) break // every peer is at capacity
+        await this.#requestBlock(peer, index)
+      }
+    } finally {
+      for (const p of cork) p.channel.uncork()
+    }
+  }
+
+  /** Wanted indexes: waiting gets first, then downloads in order. */
+  *#candidates(): Generator<number> {
+    yield* this.#wanted
+    for (const d of this.#downloads) {
+      if (d.destroyed) continue
+      if (d.blocks) {
+        for (const i of d.blocks) if (!this.core.has(i)) yield i
+        continue
+      }
+      const end = d.live ? this.core.length : Math.min(d.end, this.core.length)
+      let i = this.core.bitfield.findFirst(false, d.cursor)
+      if (d.linear || i > d.cursor) d.cursor = i
+      while (i !== -1 && i < end) {
+        yield i
+        i = this.core.bitfield.findFirst(false, i + 1)
+      }
+    }
+  }
+
+  /** The least busy peer that has `index`; null if none has it, undefined if all are busy. */
+  #peerFor(index: number): Peer | null | undefined {
+    let best: Peer | null = null
+    let busy = false
+    for (const p of this.peers) {
+      if (
+        !p.remoteOpened ||
+        p.remoteFork !== this.core.fork ||
+        !p.remote.has(index) ||
+        p.notAvailable.has(index)
+      )
+        continue
+      if (p.inflight.size >= this.maxInflight) {
+        busy = true
+        continue
+      }
+      if (best === null || p.inflight.size < best.inflight.size) best = p
+    }
+    return best ?? (busy ? undefined : null)
+  }
+
+  #wantSent = new WeakMap<Peer, Set<number>>()
+
+  /** Asks peers that may have `index` (they are long enough) for their bitfield around it. */
+  #askWhoHas(index: number): void {
+    const window = Math.floor(index / WANT_WINDOW)
+    for (const p of this.peers) {
+      if (p.remoteLength <= index || p.remote.has(index)) continue
+      let sent = this.#wantSent.get(p)
+      if (!sent) this.#wantSent.set(p, (sent = new Set()))
+      if (sent.has(window)) continue
+      sent.add(window)
+      p.channel.send(T.want, { start: window * WANT_WINDOW, length: WANT_WINDOW })
+    }
+  }
+
+  async #requestBlock(peer: Peer, index: number): Promise<void> {
+    const core = this.core
+    this.#inflightBlocks.set(index, RESERVED)
+    // how many tree levels above the block we lack, so the peer sends just those siblings
+    const nodes = await core.tree.missingNodes(2 * index)
+    if (peer.removed || core.has(index) || this.#inflightBlocks.get(index) !== RESERVED) {
+      if (this.#inflightBlocks.get(index) === RESERVED) this.#inflightBlocks.delete(index)
+      return
+    }
+    const req = peer.send(
+      { block: index, upgrade: false, reorg: false, hash: -1, fork: core.fork, resolve: null },
+      {
+        fork: core.fork,
+        block: { index, nodes },
+        manifest: false,
+        hash: null,
+        seek: null,
+        upgrade: null,
+        priority: 0
+      }
+    )
+    this.#inflightBlocks.set(index, req)
+  }
+
+  #requestUpgrade(): void {
+    const core = this.core
+    if (this.#upgrade !== null || this.#reorging) return
+    let best: Peer | null = null
+    for (const p of this.peers) {
+      if (!p.remoteOpened || p.remoteFork !== core.fork || p.remoteLength <= core.length) continue
+      if (!p.remoteCanUpgrade || p.lengthAcked !== core.length || p.inflight.size >= this.maxInflight)
+        continue
+      if (best === null || p.remoteLength > best.remoteLength) best = p
+    }
+    if (best === null) return
+    const message: Omit<RequestMessage, 'id'> = {
+      fork: core.fork,
+      block: null,
+      hash: null,
+      seek: null,
+      upgrade: { start: core.length, length: best.remoteLength - core.length },
+      manifest: core.manifest === null && best.remoteHasManifest,
+      priority: 0
+    }
+    this.#upgrade = best.send(
+      { block: -1, upgrade: true, reorg: false, hash: -1, fork: core.fork, resolve: null },
+      message
+    )
+  }
+
+  // --- reorgs -------------------------------------------------------------------------------------
+
+  /** A request whose answer the caller awaits directly (null on noData, timeout or peer loss). */
+  #ask(
+    peer: Peer,
+    message: Omit<RequestMessage, 'id'>,
+    kind: { reorg?: boolean; hash?: number }
+  ): Promise<DataMessage | null> {
+    return new Promise((resolve) => {
+      peer.send(
+        {
+          block: -1,
+          upgrade: false,
+          reorg: !!kind.reorg,
+          hash: kind.hash ?? -1,
+          fork: message.fork,
+          resolve
+        },
+        message
+      )
+    })
+  }
+
+  /** Moves onto `peer`'s newer fork: verify its signed tree, find where ours diverges, cut there. */
+  async #reorg(peer: Peer): Promise<void> {
+    const core = this.core
+    this.#reorging = true
+    try {
+      const fork = peer.remoteFork
+      const empty = { getNode: async () => null, getNodes: async (is: number[]) => is.map(() => null) }
+      const base = { length: 0, byteLength: 0, fork, roots: [], signature: null }
+      const m = await this.#ask(
+        peer,
+        {
+          fork,
+          block: null,
+          hash: null,
+          seek: null,
+          upgrade: { start: 0, length: peer.remoteLength },
+          manifest: false,
+          priority: 0
+        },
+        { reorg: true }
+      )
+      if (m === null || !m.upgrade || m.fork !== fork || fork <= core.fork) return
+      const batch = await verifyProof(base, empty, proofOf(m), core.verifier?.prologue ?? null)
+      if (!core.verifier?.verify(batch, batch.signature)) {
+        throw new InvalidSignatureError('the peer’s fork is not signed by this core’s signers')
+      }
+      const ancestors = await this.#ancestors(peer, fork, batch)
+      await core.reorg(batch, Math.min(ancestors, core.length))
+    } catch (err) {
+      peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid fork proof', { cause: err }))
+    } finally {
+      this.#reorging = false
+      this.update()
+    }
+  }
+
+  /**
+   * How many leading blocks our tree shares with the peer's verified `batch`: compare roots with
+   * our stored nodes, descending (one `hash` request per level) into the first that differs.
+   */
+  async #ancestors(
+    peer: Peer,
+    fork: number,
+    batch: Awaited<ReturnType<typeof verifyProof>>
+  ): Promise<number> {
+    const core = this.core
+    const head = 2 * core.length
+    const same = async (node: { index: number; size: number; hash: Uint8Array }) => {
+      if (rightSpan(node.index) >= head) return false
+      const local = await core.storage.getTreeNode(node.index)
+      return local !== null && local.size === node.size && equal(local.hash, node.hash)
+    }
+    let ancestors = 0
+    for (const root of batch.roots) {
+      let node = root
+      while (!(await same(node))) {
+        if (node.index % 2 === 0 || leftSpan(node.index) >= head) return ancestors
+        const left = leftChild(node.index)
+        const m = await this.#ask(
+          peer,
+          {
+            fork,
+            block: null,
+            hash: { index: left, nodes: 1 },
+            seek: null,
+            upgrade: null,
+            manifest: false,
+            priority: 0
+          },
+          { hash: left }
+        )
+        const [l, r] = m?.hash?.nodes ?? []
+        if (!l || !r || l.index !== left || r.index !== rightChild(node.index)) {
+          throw new InvalidProofError('the peer did not answer the fork descent with the two children')
+        }
+        const joined = parentNode(node.index, l, r)
+        if (joined.size !== node.size || !equal(joined.hash, node.hash)) {
+          throw new InvalidProofError('the children the peer sent do not hash to its signed node')
+        }
+        batch.nodes.push(l, r)
+        if (await same(l)) {
+          ancestors = rightSpan(l.index) / 2 + 1
+          node = r
+        } else {
+          node = l
+        }
+      }
+      ancestors = rightSpan(node.index) / 2 + 1
+    }
+    return ancestors
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    for (const d of this.#downloads) d.destroy()
+    for (const p of [...this.peers]) p.channel.close()
+  }
+}
+
+function proofOf(m: DataMessage): Proof {
+  return { fork: m.fork, block: m.block, hash: m.hash, seek: m.seek, upgrade: m.upgrade }
+}

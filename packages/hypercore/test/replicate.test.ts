@@ -1,0 +1,61 @@
+import { ready } from '@orchard/crypto'
+import { openMemoryStorage } from '@orchard/storage'
+import { memoryPair } from '@orchard/wire'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Hypercore } from '../src/index.ts'
+
+beforeAll(() => ready())
+
+async function writerWith(n: number) {
+  const core = new Hypercore(openMemoryStorage(), { valueEncoding: 'utf-8' })
+  await core.ready()
+  const blocks = Array.from({ length: n }, (_, i) => `block ${i}`)
+  for (let i = 0; i < n; i += 500) await core.append(blocks.slice(i, i + 500))
+  return core
+}
+
+function connect(a: Hypercore, b: Hypercore) {
+  const [x, y] = memoryPair()
+  const sa = a.replicate(true, { stream: x, keepAlive: 0 })
+  const sb = b.replicate(false, { stream: y, keepAlive: 0 })
+  return () => {
+    sa.destroy()
+    sb.destroy()
+  }
+}
+
+describe('replication ours ⇄ ours', () => {
+  it('reads blocks on demand and downloads everything', async () => {
+    const writer = await writerWith(2000)
+    const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
+    await reader.ready()
+    const close = connect(writer, reader)
+    expect(await reader.get(1234, { timeout: 5000 })).toBe('block 1234')
+    expect(reader.length).toBe(2000)
+    await reader.download({ start: 0, end: 2000 }).done()
+    for (let i = 0; i < 2000; i += 97) expect(await reader.get(i, { wait: false })).toBe(`block ${i}`)
+    expect(await reader.treeHash()).toEqual(await writer.treeHash())
+    close()
+    await writer.close()
+    await reader.close()
+  })
+
+  it('follows live appends', async () => {
+    const writer = await writerWith(3)
+    const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
+    await reader.ready()
+    const close = connect(writer, reader)
+    const seen: unknown[] = []
+    const done = (async () => {
+      for await (const b of reader.createReadStream({ live: true })) {
+        seen.push(b)
+        if (seen.length === 6) break
+      }
+    })()
+    await writer.append(['x', 'y'])
+    await writer.append('z')
+    await done
+    expect(seen).toEqual(['block 0', 'block 1', 'block 2', 'x', 'y', 'z'])
+    close()
+  })
+})
