@@ -295,7 +295,10 @@ export class Replicator {
     for (const p of this.peers) {
       if (p.remoteLength <= index || p.remote.has(index)) continue
       let sent = this.#wantSent.get(p)
-      if (!sent) this.#wantSent.set(p, (sent = new Set()))
+      if (!sent) {
+        sent = new Set()
+        this.#wantSent.set(p, sent)
+      }
       if (sent.has(window)) continue
       sent.add(window)
       p.channel.send(T.want, { start: window * WANT_WINDOW, length: WANT_WINDOW })
