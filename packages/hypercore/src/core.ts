@@ -339,7 +339,8 @@ export class Core extends Emitter<CoreEvents> {
       verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
       this.tree.prologue = verifier.prologue
     }
-    const batch = await this.tree.verify(proof)
+    const verified = this.tree.verify(proof)
+    const batch = verified instanceof Promise ? await verified : verified
     if (batch.upgraded) {
       if (!verifier!.verify(batch, batch.signature)) {
         throw new InvalidSignatureError('the upgrade does not carry a valid signature')
@@ -368,7 +369,7 @@ export class Core extends Emitter<CoreEvents> {
     const ops: BatchOp[] = []
     const accepted: PendingCommit[] = []
     let upgrade: PendingCommit | null = null
-    const newBits: number[] = []
+    const newBits = new Set<number>()
     for (const it of items) {
       // only one upgrade per batch: a second one was verified against the old head
       if (!this.tree.commitable(it.batch) || (it.batch.upgraded && upgrade !== null)) {
@@ -381,7 +382,7 @@ export class Core extends Emitter<CoreEvents> {
       if (it.block && !this.bitfield.get(it.block.index)) {
         ops.push(this.storage.putBlock(it.block.index, it.block.value))
         this.bitfield.set(it.block.index, true)
-        newBits.push(it.block.index)
+        newBits.add(it.block.index)
       }
     }
     if (accepted.length === 0) return
@@ -411,11 +412,12 @@ export class Core extends Emitter<CoreEvents> {
       this.verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
       this.emit('manifest')
     }
+    for (const it of accepted) if (it !== upgrade) this.tree.reader.add(it.batch.nodes)
     if (upgrade) this.tree.commit(upgrade.batch, upgrade.batch.signature)
     this.contiguousLength = contiguous
     if (upgrade) this.emit('append')
     for (const it of accepted) {
-      if (it.block && newBits.includes(it.block.index)) {
+      if (it.block && newBits.delete(it.block.index)) {
         this.emit('download', it.block.index, it.block.value.byteLength, it.from)
         this.waiters.resolve(it.block.index, it.block.value)
       }

@@ -7,6 +7,7 @@ import { appendTree, tree as treeHash } from '@orchard/crypto'
 import { InvalidOperationError } from '../errors.ts'
 import { fullRoots, TreeIterator } from '../flat-tree.ts'
 import { TreeBatch, type TreeState } from './batch.ts'
+import { CachedNodes } from './cache.ts'
 import { type TreeNode, type TreeNodeReader, totalSize } from './nodes.ts'
 import { generateProof, type Proof, type ProofRequest } from './proof.ts'
 import { byteOffset, nodeOrError, seekBlock } from './seek.ts'
@@ -19,7 +20,8 @@ export interface TreeHead {
 }
 
 export class MerkleTree implements TreeState {
-  readonly reader: TreeNodeReader
+  /** Stored nodes, through a cache of recent ones. */
+  readonly reader: CachedNodes
   length: number
   byteLength: number
   fork: number
@@ -30,7 +32,7 @@ export class MerkleTree implements TreeState {
   #hash: Uint8Array | null = null
 
   private constructor(reader: TreeNodeReader, head: TreeHead, roots: TreeNode[]) {
-    this.reader = reader
+    this.reader = reader instanceof CachedNodes ? reader : new CachedNodes(reader)
     this.length = head.length
     this.fork = head.fork
     this.signature = head.signature
@@ -101,6 +103,7 @@ export class MerkleTree implements TreeState {
     if (batch.baseFork !== this.fork || batch.baseLength !== this.length) {
       throw new InvalidOperationError('the tree changed since this batch was made')
     }
+    this.reader.add(batch.nodes)
     if (!batch.upgraded) return
     this.length = batch.length
     this.byteLength = batch.byteLength
@@ -112,6 +115,9 @@ export class MerkleTree implements TreeState {
 
   /** Adopts `batch` as the head regardless of its base (truncations and reorgs, under the core's lock). */
   reset(batch: TreeBatch, signature: Uint8Array | null): void {
+    // nodes past the cut are gone from storage: forget what we cached
+    this.reader.clear()
+    this.reader.add(batch.nodes)
     this.length = batch.length
     this.byteLength = batch.byteLength
     this.fork = batch.fork
@@ -172,8 +178,26 @@ export class MerkleTree implements TreeState {
   }
 
   /** Verifies a peer's proof against this tree; see {@link verifyProof}. */
-  verify(proof: Proof): Promise<TreeBatch> {
+  verify(proof: Proof): TreeBatch | Promise<TreeBatch> {
     return verifyProof(this, this.reader, proof, this.prologue)
+  }
+
+  /**
+   * `missingNodes` answered from the node cache alone, or null when that needs storage: the
+   * common case while downloading (siblings arrive with the previous blocks) stays synchronous.
+   */
+  missingNodesCached(index: number, length = this.length): number | null {
+    const head = 2 * length
+    const ite = new TreeIterator(index)
+    if (ite.rightSpan() >= head) return 0
+    let count = 0
+    while (!ite.contains(head)) {
+      if (this.reader.peek(ite.index)) return count
+      count++
+      ite.parent()
+      if (count > 64) return null
+    }
+    return null
   }
 }
 

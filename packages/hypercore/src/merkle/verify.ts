@@ -161,25 +161,39 @@ export function verifyUpgrade(
 /**
  * Verifies `proof` against the local tree `state`. Returns the batch to commit: its `nodes` are
  * verified; if `upgraded`, its roots/length/signature are the new head — the caller must still
- * check the signature. Throws a typed error for any inconsistency.
+ * check the signature. Throws a typed error for any inconsistency. Synchronous when the node the
+ * proof connects to is cached (the common case while downloading), so callers can batch.
  */
-export async function verifyProof(
+export function verifyProof(
   state: TreeState,
-  reader: TreeNodeReader,
+  reader: TreeNodeReader & { peek?(index: number): TreeNode | undefined },
   proof: Proof,
   prologue: { hash: Uint8Array; length: number } | null
-): Promise<TreeBatch> {
+): TreeBatch | Promise<TreeBatch> {
   checkShape(proof)
   const batch = new TreeBatch(state)
   let unverified = verifyTree(proof, batch.nodes)
   if (proof.upgrade && verifyUpgrade(proof, unverified, batch, prologue)) unverified = null
-  if (unverified) {
-    const trusted = await reader.getNode(unverified.index)
-    if (trusted === null)
-      throw new InvalidProofError(`the proof connects to node ${unverified.index}, which we do not have`)
-    if (!equal(trusted.hash, unverified.hash) || trusted.size !== unverified.size) {
-      throw new InvalidChecksumError(`the proof does not match our node ${unverified.index}`)
-    }
+  if (unverified === null) return batch
+  // the proof must connect to a node we already trust: from the cache when we can (no await)
+  const root = unverified
+  // the connecting node is already stored: it need not be written again
+  if (batch.nodes[batch.nodes.length - 1] === root) batch.nodes.pop()
+  const cached = reader.peek?.(root.index)
+  if (cached) {
+    checkTrusted(cached, root)
+    return batch
   }
-  return batch
+  return reader.getNode(root.index).then((trusted) => {
+    if (trusted === null)
+      throw new InvalidProofError(`the proof connects to node ${root.index}, which we do not have`)
+    checkTrusted(trusted, root)
+    return batch
+  })
+}
+
+function checkTrusted(trusted: TreeNode, computed: TreeNode): void {
+  if (!equal(trusted.hash, computed.hash) || trusted.size !== computed.size) {
+    throw new InvalidChecksumError(`the proof does not match our node ${computed.index}`)
+  }
 }

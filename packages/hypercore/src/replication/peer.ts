@@ -29,6 +29,12 @@ export const MAX_INVALID_REQUESTS = 16
 /** Unsolicited data messages tolerated before the peer is dropped. */
 export const MAX_UNSOLICITED = 64
 
+/** A message to send back for a request. */
+interface Reply {
+  type: (typeof T)[keyof typeof T]
+  message: unknown
+}
+
 /** A request we sent and await data for. */
 export interface Inflight {
   id: number
@@ -42,7 +48,8 @@ export interface Inflight {
   /** A hash request (reorg descent). */
   hash: number
   fork: number
-  timer: ReturnType<typeof setTimeout> | null
+  /** When it was sent (for the replicator's timeout sweep). */
+  sentAt: number
   resolve: ((data: DataMessage | null) => void) | null
 }
 
@@ -70,6 +77,8 @@ export class Peer {
   #freeIds: number[] = []
   #nextId = 1
   #queue: RequestMessage[] = []
+  /** Ids of requests being answered right now (a cancel removes them: no reply is sent). */
+  #answering = new Set<number>()
   #handling = false
   #invalidRequests = 0
   #unsolicited = 0
@@ -125,7 +134,6 @@ export class Peer {
     if (this.removed) return
     this.removed = true
     this.#queue = []
-    for (const req of this.inflight.values()) if (req.timer) clearTimeout(req.timer)
     const abandoned = [...this.inflight.values()]
     this.inflight.clear()
     this.replicator.removePeer(this, abandoned)
@@ -209,16 +217,24 @@ export class Peer {
   oncancel(m: { request: number }): void {
     const i = this.#queue.findIndex((q) => q.id === m.request)
     if (i !== -1) this.#queue.splice(i, 1)
+    this.#answering.delete(m.request)
   }
 
   async #handleRequests(): Promise<void> {
     this.#handling = true
     try {
       while (this.#queue.length > 0 && !this.removed) {
+        // prepare a batch concurrently (their storage reads overlap), send in order, corked
         const batch = this.#queue.splice(0, 64)
+        for (const m of batch) this.#answering.add(m.id)
+        const answers = batch.map((m) => this.#answer(m))
         this.channel.cork()
         try {
-          for (const m of batch) await this.#answer(m)
+          for (let i = 0; i < answers.length; i++) {
+            const reply = await answers[i]!
+            const id = batch[i]!.id
+            if (reply && !this.removed && this.#answering.delete(id)) this.#send(reply)
+          }
         } finally {
           this.channel.uncork()
         }
@@ -230,7 +246,18 @@ export class Peer {
     }
   }
 
-  async #answer(m: RequestMessage): Promise<void> {
+  #send(reply: Reply): void {
+    if (reply.type === T.data) {
+      this.channel.send(T.data, reply.message)
+      const block = (reply.message as { block?: { index: number; value: Uint8Array } | null }).block
+      if (block) this.core.emit('upload', block.index, block.value.byteLength, this)
+    } else {
+      this.channel.send(reply.type, reply.message)
+    }
+  }
+
+  /** The reply to one request (data, or noData), or null when cancelled meanwhile. */
+  async #answer(m: RequestMessage): Promise<Reply | null> {
     let proof = null
     try {
       proof = await this.core.proofFor(m)
@@ -239,21 +266,14 @@ export class Peer {
       if (++this.#invalidRequests > MAX_INVALID_REQUESTS) {
         throw new ProtocolError(`the peer sent ${this.#invalidRequests} invalid requests`)
       }
-      this.channel.send(T.noData, { request: m.id, reason: INVALID_REQUEST })
-      return
+      return { type: T.noData, message: { request: m.id, reason: INVALID_REQUEST } }
     }
-    if (this.removed) return
     const manifest = m.manifest ? this.core.manifestForPeer() : null
     if (proof === null) {
-      if (manifest) {
-        this.channel.send(T.data, { request: m.id, fork: this.core.fork, manifest })
-        return
-      }
-      this.channel.send(T.noData, { request: m.id, reason: NOT_AVAILABLE })
-      return
+      if (manifest) return { type: T.data, message: { request: m.id, fork: this.core.fork, manifest } }
+      return { type: T.noData, message: { request: m.id, reason: NOT_AVAILABLE } }
     }
-    this.channel.send(T.data, { request: m.id, ...proof, manifest })
-    if (proof.block) this.core.emit('upload', proof.block.index, proof.block.value.byteLength, this)
+    return { type: T.data, message: { request: m.id, ...proof, manifest } }
   }
 
   // --- what the peer has --------------------------------------------------------------------------
@@ -329,13 +349,12 @@ export class Peer {
   }
 
   /** Sends a request; data or noData resolves it through the replicator. */
-  send(req: Omit<Inflight, 'id' | 'peer' | 'timer'>, message: Omit<RequestMessage, 'id'>): Inflight {
+  send(req: Omit<Inflight, 'id' | 'peer' | 'sentAt'>, message: Omit<RequestMessage, 'id'>): Inflight {
     const id = this.#allocId()
-    const inflight: Inflight = { ...req, id, peer: this, timer: null }
+    const inflight: Inflight = { ...req, id, peer: this, sentAt: Date.now() }
     this.inflight.set(id, inflight)
-    const timeout = this.replicator.requestTimeout
-    if (timeout > 0) inflight.timer = setTimeout(() => this.replicator.onTimeout(inflight), timeout)
-    this.channel.send(T.request, { ...message, id })
+    ;(message as RequestMessage).id = id
+    this.channel.send(T.request, message)
     return inflight
   }
 
@@ -343,7 +362,6 @@ export class Peer {
   settle(id: number): Inflight | null {
     const req = this.inflight.get(id)
     if (!req) return null
-    if (req.timer) clearTimeout(req.timer)
     this.inflight.delete(id)
     this.#freeIds.push(id)
     return req

@@ -50,6 +50,7 @@ export class Replicator {
   #updating = false
   #announce: number[] = []
   #destroyed = false
+  #sweep: ReturnType<typeof setInterval> | null = null
 
   constructor(core: Core, opts: ReplicatorOptions = {}) {
     this.core = core
@@ -111,6 +112,11 @@ export class Replicator {
   // --- peers --------------------------------------------------------------------------------------
 
   addPeer(peer: Peer): void {
+    if (this.#sweep === null && this.requestTimeout > 0) {
+      // one sweep for every request of every peer, instead of a timer per request
+      this.#sweep = setInterval(() => this.#expire(), Math.max(10, this.requestTimeout / 4))
+      ;(this.#sweep as { unref?: () => void }).unref?.()
+    }
     this.peers.push(peer)
     this.core.peers.push(peer)
     this.core.emit('peer-add', peer)
@@ -173,9 +179,16 @@ export class Replicator {
     this.update()
   }
 
-  onTimeout(req: Inflight): void {
-    req.peer.cancel(req)
-    this.onNoData(req.peer, req)
+  /** Cancels requests older than the timeout; their blocks are retried with other peers. */
+  #expire(): void {
+    const deadline = Date.now() - this.requestTimeout
+    for (const peer of this.peers) {
+      for (const req of [...peer.inflight.values()]) {
+        if (req.sentAt > deadline) continue
+        peer.cancel(req)
+        this.onNoData(peer, req)
+      }
+    }
   }
 
   #forget(req: Inflight): void {
@@ -307,12 +320,15 @@ export class Replicator {
 
   async #requestBlock(peer: Peer, index: number): Promise<void> {
     const core = this.core
-    this.#inflightBlocks.set(index, RESERVED)
     // how many tree levels above the block we lack, so the peer sends just those siblings
-    const nodes = await core.tree.missingNodes(2 * index)
-    if (peer.removed || core.has(index) || this.#inflightBlocks.get(index) !== RESERVED) {
-      if (this.#inflightBlocks.get(index) === RESERVED) this.#inflightBlocks.delete(index)
-      return
+    let nodes = core.tree.missingNodesCached(2 * index)
+    if (nodes === null) {
+      this.#inflightBlocks.set(index, RESERVED)
+      nodes = await core.tree.missingNodes(2 * index)
+      if (peer.removed || core.has(index) || this.#inflightBlocks.get(index) !== RESERVED) {
+        if (this.#inflightBlocks.get(index) === RESERVED) this.#inflightBlocks.delete(index)
+        return
+      }
     }
     const req = peer.send(
       { block: index, upgrade: false, reorg: false, hash: -1, fork: core.fork, resolve: null },
@@ -473,6 +489,7 @@ export class Replicator {
   destroy(): void {
     if (this.#destroyed) return
     this.#destroyed = true
+    if (this.#sweep) clearInterval(this.#sweep)
     for (const d of this.#downloads) d.destroy()
     for (const p of [...this.peers]) p.channel.close()
   }

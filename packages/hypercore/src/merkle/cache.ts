@@ -1,0 +1,58 @@
+/**
+ * A bounded cache of tree nodes in front of storage. Stored nodes never change while the tree
+ * only grows (appends and verified downloads add nodes), so caching them is safe; truncations and
+ * reorgs clear it. Proof generation and `missingNodes` then rarely touch storage for recent nodes.
+ */
+import type { TreeNode, TreeNodeReader } from './nodes.ts'
+
+const MAX_CACHED = 1 << 16
+
+export class CachedNodes implements TreeNodeReader {
+  readonly #storage: TreeNodeReader
+  #nodes = new Map<number, TreeNode>()
+
+  constructor(storage: TreeNodeReader) {
+    this.#storage = storage
+  }
+
+  /** Remembers nodes that are (about to be) stored. */
+  add(nodes: readonly TreeNode[]): void {
+    if (this.#nodes.size + nodes.length > MAX_CACHED) this.#nodes = new Map()
+    for (const n of nodes) this.#nodes.set(n.index, n)
+  }
+
+  clear(): void {
+    this.#nodes = new Map()
+  }
+
+  /** The cached node, or undefined (which says nothing about storage). */
+  peek(index: number): TreeNode | undefined {
+    return this.#nodes.get(index)
+  }
+
+  async getNode(index: number): Promise<TreeNode | null> {
+    const hit = this.#nodes.get(index)
+    if (hit) return hit
+    const node = await this.#storage.getNode(index)
+    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, node)
+    return node
+  }
+
+  async getNodes(indexes: number[]): Promise<(TreeNode | null)[]> {
+    const out: (TreeNode | null)[] = new Array(indexes.length)
+    let missing: number[] | null = null
+    for (let i = 0; i < indexes.length; i++) {
+      const hit = this.#nodes.get(indexes[i]!)
+      if (hit) out[i] = hit
+      else (missing ??= []).push(i)
+    }
+    if (missing === null) return out
+    const read = await this.#storage.getNodes(missing.map((i) => indexes[i]!))
+    for (let k = 0; k < missing.length; k++) {
+      const node = read[k]!
+      out[missing[k]!] = node
+      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, node)
+    }
+    return out
+  }
+}
