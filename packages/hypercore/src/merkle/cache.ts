@@ -44,7 +44,8 @@ export class CachedNodes implements TreeNodeReader {
     for (let i = 0; i < indexes.length; i++) {
       const hit = this.#nodes.get(indexes[i]!)
       if (hit) out[i] = hit
-      else (missing ??= []).push(i)
+      else if (missing === null) missing = [i]
+      else missing.push(i)
     }
     if (missing === null) return out
     const read = await this.#storage.getNodes(missing.map((i) => indexes[i]!))
