@@ -276,7 +276,8 @@ export async function generateProof(
       length: upgrade.length,
       nodes: upgradeNodes ?? [],
       additionalNodes: additional ?? [],
-      signature: tree.signature
+      // a copy: the head's signature must not be reachable (and mutable) through a proof
+      signature: tree.signature && tree.signature.slice()
     }
   }
   return proof

@@ -227,11 +227,18 @@ export class Peer {
         // prepare a batch concurrently (their storage reads overlap), send in order, corked
         const batch = this.#queue.splice(0, 64)
         for (const m of batch) this.#answering.add(m.id)
-        const answers = batch.map((m) => this.#answer(m))
+        // settle every answer: one failing (and dropping the peer) must not leave others unobserved
+        const answers = batch.map((m) =>
+          this.#answer(m).then(
+            (reply) => ({ reply, error: null }),
+            (error: unknown) => ({ reply: null, error })
+          )
+        )
         this.channel.cork()
         try {
           for (let i = 0; i < answers.length; i++) {
-            const reply = await answers[i]!
+            const { reply, error } = await answers[i]!
+            if (error) throw error
             const id = batch[i]!.id
             if (reply && !this.removed && this.#answering.delete(id)) this.#send(reply)
           }

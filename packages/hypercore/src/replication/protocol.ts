@@ -6,6 +6,7 @@
  */
 import { type Channel, type Duplex, Protomux, SecretStream, type SecretStreamOptions } from '@orchard/wire'
 import type { Core } from '../core.ts'
+import { ProtocolError } from '../errors.ts'
 import type { ReplicationChannel } from './channel.ts'
 import * as m from './messages.ts'
 import { Peer } from './peer.ts'
@@ -137,6 +138,10 @@ function attach(core: Core, replicator: Replicator, mux: Protomux, stream: Secre
       } catch (err) {
         peer!.drop(err as Error)
       }
+    },
+    // hypercore 11 defines exactly these ten types: anything else is a peer we cannot trust
+    onunknown: (type) => {
+      peer?.drop(new ProtocolError(`unknown hypercore message type ${type}`))
     },
     onclose: () => peer?.onclose()
   })

@@ -153,7 +153,10 @@ export class Replicator {
       return
     }
     try {
-      if (req.block >= 0 && m.fork === req.fork && m.block?.index !== req.block && !m.upgrade) {
+      // honest peers echo the fork we asked about, and answer a block request with that block
+      if (m.fork !== req.fork)
+        throw new ProtocolError(`asked about fork ${req.fork}, the peer answered for fork ${m.fork}`)
+      if (req.block >= 0 && m.block?.index !== req.block) {
         throw new ProtocolError(`asked for block ${req.block}, the peer answered with something else`)
       }
       // an answer that no longer fits our tree (we moved on meanwhile) is stale, not malicious

@@ -28,6 +28,8 @@ export interface ChannelOptions {
   onclose?: (isRemote: boolean, channel: Channel) => Maybe
   ondestroy?: (channel: Channel) => Maybe
   ondrain?: (channel: Channel) => Maybe
+  /** A message of a type this channel does not define (protomux ignores those by default). */
+  onunknown?: (type: number, channel: Channel) => Maybe
   userData?: unknown
 }
 

@@ -272,7 +272,7 @@ export class Protomux {
       return undefined
     }
     const channel = slot.channel!
-    if (type >= channel.messages.length) return undefined // unknown types are ignored
+    if (type >= channel.messages.length) return this.#track(channel.opts.onunknown?.(type, channel))
     return this.#track(channel.messages[type]!.recv(s, channel))
   }
 
@@ -427,6 +427,7 @@ export class Protomux {
       for (const p of pending) {
         this.#buffered -= 512 + (p.state.end - p.state.start)
         if (p.type < channel.messages.length) this.#track(channel.messages[p.type]!.recv(p.state, channel))
+        else this.#track(channel.opts.onunknown?.(p.type, channel))
         if (this.#destroying) return
       }
     }
