@@ -1,45 +1,50 @@
 /**
  * Signature verification for a core's tree heads, as hypercore 11's `Verifier`: compat cores sign
- * raw (80- or 48-byte signables), manifest cores store a multisig container even for one signer;
- * quorum, distinct signers and the prologue rule are enforced. Signing produces the same bytes
- * hypercore stores. Patched signatures (`allowPatch`, a signer lagging behind) are verified by
- * rebuilding the signer's shorter tree from the patch nodes.
+ * raw (80- or 48-byte signables), version-0 single-signer manifests sign raw over their namespace,
+ * every other manifest stores a multisig container even for one signer; quorum, distinct signers
+ * and the prologue rule are enforced. A signer whose tree is ahead (`allowPatch`) is verified by
+ * extending the tree with the patch nodes of the container. Signing produces the bytes hypercore
+ * stores.
  */
-import { array, decode, encode, fixed32, fixed64, type State, struct, uint } from '@orchard/codec'
-import { type KeyPair, sign, verify as verifySignature } from '@orchard/crypto'
+import { type KeyPair, sign, verify as verifyEd25519 } from '@orchard/crypto'
 import { equal } from './bytes.ts'
-import { BadArgumentError } from './errors.ts'
-import type { Manifest } from './manifest.ts'
-import type { TreeBatch } from './merkle/batch.ts'
+import { BadArgumentError, HypercoreError, InvalidSignatureError } from './errors.ts'
+import { isCompat, type Manifest, type Prologue } from './manifest.ts'
+import type { TreeState } from './merkle/batch.ts'
 import type { TreeNode } from './merkle/nodes.ts'
+import { assembleSignature, inflateSignature, type MultisigInput, patchedTree } from './multisig.ts'
 
-const compactNode = struct({ index: uint, size: uint, hash: fixed32 })
-const multisigInput = struct({ signer: uint, signature: fixed64, patch: uint })
-/** `array(proof) ‖ array(patch node)`: the signature container of v1+ manifests. */
-export const multiSignature = struct({ proofs: array(multisigInput), patch: array(compactNode) })
+/** A tree head a signature covers (a `TreeBatch` or the `MerkleTree` itself). */
+export interface Signable extends TreeState {
+  hash(): Uint8Array
+  /** The 112-byte signable with `context` (manifest hash, or a v0 signer's namespace). */
+  signable(context: Uint8Array): Uint8Array
+  /** The compat signable: 80 bytes, or 48 without the TREE prefix (`legacy`). */
+  signableCompat(noHeader?: boolean): Uint8Array
+}
 
-const patchV0 = struct({ start: uint, length: uint, nodes: array(uint) })
-
-/** The head a signature covers. */
-export type Signable = Pick<TreeBatch, 'length' | 'fork' | 'hash' | 'signable' | 'signableCompat'>
-
-/** Rebuilds a shorter tree (a lagging signer's) for patch verification; null if impossible. */
-export type PatchTree = (length: number, nodes: Map<number, TreeNode>) => Signable | null
+export interface VerifierOptions {
+  /** Verify as a compat core (key = public key, raw signatures). Default: `isCompat(key, manifest)`. */
+  compat?: boolean
+  /** Compat signables without the TREE prefix (hypercore ≤ 9 cores). */
+  legacy?: boolean
+}
 
 export class Verifier {
   readonly key: Uint8Array
   readonly manifest: Manifest
   readonly compat: boolean
+  /** 0 for compat cores, else the manifest's version. */
   readonly version: number
   readonly quorum: number
   readonly allowPatch: boolean
-  readonly prologue: { hash: Uint8Array; length: number } | null
+  readonly prologue: Prologue | null
   readonly #legacy: boolean
 
-  constructor(key: Uint8Array, manifest: Manifest, opts: { compat?: boolean; legacy?: boolean } = {}) {
+  constructor(key: Uint8Array, manifest: Manifest, opts: VerifierOptions = {}) {
     this.key = key
     this.manifest = manifest
-    this.compat = opts.compat ?? false
+    this.compat = opts.compat ?? isCompat(key, manifest)
     this.#legacy = opts.legacy ?? false
     this.version = this.compat ? 0 : manifest.version
     this.allowPatch = !this.compat && manifest.allowPatch
@@ -56,92 +61,116 @@ export class Verifier {
     )
   }
 
+  /** Whether `signature` is a valid signature of `batch`'s head. Never throws on bad input. */
+  verify(batch: Signable, signature: Uint8Array | null): boolean {
+    return this.#failure(batch, signature) === null
+  }
+
+  /**
+   * Throws `InvalidSignatureError` saying why, unless `signature` is a valid signature of
+   * `batch`'s head (for callers that drop a peer and want the reason).
+   */
+  assertValid(batch: Signable, signature: Uint8Array | null): void {
+    const failure = this.#failure(batch, signature)
+    if (failure !== null) throw failure
+  }
+
+  #failure(batch: Signable, signature: Uint8Array | null): HypercoreError | null {
+    const fail = (why: string) => new InvalidSignatureError(`${why} (length ${batch.length})`)
+    if (this.version === 0) {
+      if (!signature) return fail('no signature')
+      if (this.compat || (!this.allowPatch && this.manifest.signers.length === 1)) {
+        return this.#verifyRaw(batch, 0, signature) ? null : fail('the signature does not verify')
+      }
+      return this.#verifyMulti(batch, signature, fail)
+    }
+    if (this.prologue !== null && batch.length <= this.prologue.length) {
+      if (batch.length === this.prologue.length && equal(batch.hash(), this.prologue.hash)) return null
+      return fail('the tree does not match the manifest prologue')
+    }
+    if (!signature) return fail('no signature')
+    return this.#verifyMulti(batch, signature, fail)
+  }
+
+  #verifyMulti(
+    batch: Signable,
+    signature: Uint8Array,
+    fail: (why: string) => HypercoreError
+  ): HypercoreError | null {
+    if (this.quorum === 0) return fail('the manifest has no quorum to sign with')
+    let container: ReturnType<typeof inflateSignature>
+    try {
+      container = inflateSignature(signature, this.version)
+    } catch (err) {
+      return asTyped(err)
+    }
+    const { proofs, patch } = container
+    if (proofs.length < this.quorum)
+      return fail(`${proofs.length} signature(s) for a quorum of ${this.quorum}`)
+    const signers = this.manifest.signers
+    const tried = new Set<number>()
+    let patchNodes: Map<number, TreeNode> | null = null
+    for (let i = 0; i < this.quorum; i++) {
+      const p = proofs[i]!
+      if (p.signer >= signers.length) return fail(`signer ${p.signer} is not in the manifest`)
+      if (tried.has(p.signer)) return fail(`signer ${p.signer} signed twice`)
+      tried.add(p.signer)
+      let tree: Signable = batch
+      // hypercore ignores a patch the manifest does not allow; we refuse it, so a signature's
+      // bytes cannot be varied (no honest signer writes one)
+      if (p.patch && !this.allowPatch)
+        return fail(`signer ${p.signer} sent a patch the manifest does not allow`)
+      if (p.patch) {
+        patchNodes ??= new Map(patch.map((n) => [n.index, n]))
+        try {
+          tree = patchedTree(batch, p.patch, patchNodes)
+        } catch (err) {
+          return asTyped(err)
+        }
+      }
+      if (!this.#verifyRaw(tree, p.signer, p.signature)) {
+        return fail(`the signature of signer ${p.signer} does not verify`)
+      }
+    }
+    return null
+  }
+
   #signable(batch: Signable, signerIndex: number): Uint8Array {
     if (this.compat) return batch.signableCompat(this.#legacy)
     return batch.signable(this.version === 0 ? this.manifest.signers[signerIndex]!.namespace : this.key)
   }
 
-  /** Whether `signature` is a valid signature of `batch`'s head. */
-  verify(batch: Signable, signature: Uint8Array | null, patchTree?: PatchTree): boolean {
-    if (this.version !== 0 && this.prologue !== null && batch.length <= this.prologue.length) {
-      return batch.length === this.prologue.length && equal(batch.hash(), this.prologue.hash)
-    }
-    if (!signature) return false
-    if (this.compat || (this.version === 0 && !this.allowPatch && this.manifest.signers.length === 1)) {
-      return verifySignature(this.#signable(batch, 0), signature, this.manifest.signers[0]!.publicKey)
-    }
-    if (this.quorum === 0) return false
-    let inflated: ReturnType<typeof inflate>
-    try {
-      inflated = inflate(signature, this.version)
-    } catch {
-      return false
-    }
-    const { proofs, patch } = inflated
-    if (proofs.length < this.quorum) return false
-    const tried = new Set<number>()
-    const patchNodes = this.allowPatch && patch.length ? new Map(patch.map((n) => [n.index, n])) : null
-    for (let i = 0; i < this.quorum; i++) {
-      const p = proofs[i]!
-      if (p.signer >= this.manifest.signers.length || tried.has(p.signer)) return false
-      tried.add(p.signer)
-      let tree: Signable | null = batch
-      if (p.patch && this.allowPatch) {
-        if (!patchNodes || !patchTree || p.patch > batch.length) return false
-        tree = patchTree(batch.length - p.patch, patchNodes)
-        if (tree === null) return false
-      } else if (p.patch) {
-        return false
-      }
-      if (
-        !verifySignature(
-          this.#signable(tree, p.signer),
-          p.signature,
-          this.manifest.signers[p.signer]!.publicKey
-        )
-      ) {
-        return false
-      }
-    }
-    return true
+  #verifyRaw(batch: Signable, signerIndex: number, signature: Uint8Array): boolean {
+    return verifyEd25519(
+      this.#signable(batch, signerIndex),
+      signature,
+      this.manifest.signers[signerIndex]!.publicKey
+    )
   }
 
-  /** Signs `batch`'s head with `keyPair`, in the form hypercore stores. */
+  /**
+   * Signs `batch`'s head with `keyPair`, in the form hypercore stores: the 68-byte container for
+   * a single signer of a v1+ manifest, else the raw signature (compat, version 0, or one of several
+   * signers — whose raw signatures {@link Verifier.assemble} combines).
+   */
   sign(batch: Signable, keyPair: KeyPair): Uint8Array {
     if (!keyPair?.secretKey) throw new BadArgumentError('signing needs a key pair with a secret key')
     const index = this.manifest.signers.findIndex((s) => equal(s.publicKey, keyPair.publicKey))
     if (index === -1) throw new BadArgumentError('the public key is not a signer of this core')
     const signature = sign(this.#signable(batch, index), keyPair.secretKey)
-    // one of several signers only contributes its raw signature, to be assembled with the others
     if (this.version === 0 || this.manifest.signers.length !== 1) return signature
-    return encode(multiSignature, { proofs: [{ signer: index, signature, patch: 0 }], patch: [] })
+    return assembleSignature([{ signer: 0, signature, patch: 0 }])
+  }
+
+  /** Combines signers' raw signatures (and patches) into this manifest's container. */
+  assemble(inputs: readonly MultisigInput[]): Uint8Array {
+    if (this.version === 0) throw new BadArgumentError('version-0 containers are only read, not assembled')
+    return assembleSignature(inputs)
   }
 }
 
-/** Decodes a multisig container (v1 form; v0 proofs' patches flattened to their lengths). */
-function inflate(signature: Uint8Array, version: number) {
-  if (version >= 1) return decode(multiSignature, signature)
-  return decode(multiSignatureV0, signature)
-}
-
-const multiSignatureV0 = {
-  preencode() {
-    throw new BadArgumentError('version-0 multisig containers are read-only here')
-  },
-  encode() {
-    throw new BadArgumentError('version-0 multisig containers are read-only here')
-  },
-  decode(s: State) {
-    const count = uint.decode(s)
-    if (count > 0x100000) throw new BadArgumentError('too many signatures')
-    const proofs: { signer: number; signature: Uint8Array; patch: number }[] = []
-    for (let i = 0; i < count; i++) {
-      const flags = uint.decode(s)
-      const signer = uint.decode(s)
-      const signature = fixed64.decode(s)
-      const patch = flags & 1 ? patchV0.decode(s).length : 0
-      proofs.push({ signer, signature, patch })
-    }
-    return { proofs, patch: array(compactNode).decode(s) }
-  }
+/** Typed failures become the verdict; anything else is a bug and propagates. */
+function asTyped(err: unknown): HypercoreError {
+  if (err instanceof HypercoreError) return err
+  throw err
 }

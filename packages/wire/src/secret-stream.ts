@@ -14,7 +14,7 @@ import {
   SecretStreamPull,
   SecretStreamPush
 } from '@orchard/crypto'
-import { Duplex } from './duplex.ts'
+import { Duplex, type DuplexEvents } from './duplex.ts'
 import { WireError } from './errors.ts'
 import { FrameDecoder, frame, MAX_FRAME, writeUint24LE } from './framing.ts'
 import { type HandshakeResult, NoiseHandshake, type NoiseOptions } from './noise.ts'
@@ -78,6 +78,8 @@ export class SecretStream extends Duplex {
   #rx: Uint8Array | null = null
   /** Frames that arrived while the firewall was deciding. */
   #held: Uint8Array[] | null = null
+  /** Messages that arrived before anyone listened for `data` (delivered to the first listener). */
+  #inbox: Uint8Array[] = []
 
   constructor(isInitiator: boolean, rawStream: Duplex | null = null, opts: SecretStreamOptions = {}) {
     super()
@@ -119,6 +121,18 @@ export class SecretStream extends Duplex {
     } catch (err) {
       this.destroy(err as Error)
     }
+  }
+
+  override on<K extends keyof DuplexEvents>(event: K, listener: (...args: DuplexEvents[K]) => void): this {
+    super.on(event, listener)
+    if (event === 'data' && this.#inbox.length > 0) {
+      const inbox = this.#inbox
+      this.#inbox = []
+      queueMicrotask(() => {
+        for (const m of inbox) this.emit('data', m)
+      })
+    }
+    return this
   }
 
   /** Sends one message (encrypted, framed). */
@@ -230,7 +244,8 @@ export class SecretStream extends Duplex {
       throw new WireError('DECRYPTION_FAILED', 'a message failed authentication', { cause: err })
     }
     if (message.byteLength === 0) return // keep-alives carry nothing for the layers above
-    this.emit('data', message)
+    if (this.listenerCount('data') === 0) this.#inbox.push(message)
+    else this.emit('data', message)
   }
 
   /** Asks the firewall about the remote key, holding incoming frames until it answers. */

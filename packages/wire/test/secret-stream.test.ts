@@ -88,6 +88,21 @@ describe('secret-stream interop with @hyperswarm/secret-stream', () => {
   })
 })
 
+describe('secret-stream delivery', () => {
+  it('keeps messages that arrive before anyone listens and hands them, in order, to the first listener', async () => {
+    const [x, y] = memoryPair()
+    const a = new SecretStream(true, x)
+    const b = new SecretStream(false, y)
+    await Promise.all([a.opened, b.opened])
+    const sent = ['first', 'second', 'third'].map((t) => new TextEncoder().encode(t))
+    for (const m of sent) a.write(m)
+    await new Promise((r) => setTimeout(r, 20)) // delivered while b has no data listener
+    const got = await take(b as never, sent.length)
+    expect(got.map(hex)).toEqual(sent.map(hex))
+    a.destroy()
+  })
+})
+
 describe('secret-stream vectors and failures', () => {
   it('reproduces the deterministic XX handshake vector byte for byte (holepunch-formats §5.6)', async () => {
     const seed = (n: number) => new Uint8Array(32).fill(n)

@@ -6,6 +6,7 @@
  */
 import { InvalidOperationError } from '../errors.ts'
 import { leftSpan, rightSpan, TreeIterator } from '../flat-tree.ts'
+import type { Manifest } from '../manifest.ts'
 import type { TreeNode, TreeNodeReader } from './nodes.ts'
 import { byteOffset, nodeOrError, seekFromHead, seekTrustedTree, unpaddedSize } from './seek.ts'
 
@@ -16,7 +17,11 @@ export interface ProofRequest {
   upgrade?: { start: number; length: number } | null
 }
 
-/** A proof: the body of a `data` message (request id and manifest are added by the protocol). */
+/**
+ * A proof: the body of hypercore 11's `data` message minus its request id. The generator leaves
+ * `manifest` out (the core adds it when the requester asked for it); verification ignores it,
+ * as the core checks a received manifest against the key itself.
+ */
 export interface Proof {
   fork: number
   block: { index: number; value: Uint8Array; nodes: TreeNode[] } | null
@@ -29,6 +34,7 @@ export interface Proof {
     additionalNodes: TreeNode[]
     signature: Uint8Array | null
   } | null
+  manifest?: Manifest | null
 }
 
 /** What the generator needs of the tree. */
@@ -152,25 +158,33 @@ function upgradeProof(
   }
 }
 
-function additionalUpgradeProof(from: number, to: number, p: Plan): void {
-  if (from === 0) p.additional = []
-  for (const ite = new TreeIterator(0); ite.fullRoot(to); ite.nextTree()) {
-    if (ite.index + ite.factor / 2 < from) continue
-    if (p.additional === null && ite.contains(from - 2)) {
-      p.additional = []
+/**
+ * Tree indexes of a bare upgrade proof from `fromLength` to `toLength` blocks, in the order a
+ * verifier consumes them: the siblings connecting its last root, then the newer roots whole.
+ * Used for `additionalNodes` and for the patch nodes of multisig signatures.
+ */
+export function upgradeIndexes(fromLength: number, toLength: number): number[] {
+  const from = 2 * fromLength
+  const out: number[] = []
+  let connected = from === 0
+  for (const ite = new TreeIterator(0); ite.fullRoot(2 * toLength); ite.nextTree()) {
+    if (ite.index + ite.factor / 2 < from) continue // the verifier has this root already
+    if (!connected && ite.contains(from - 2)) {
+      connected = true
       const root = ite.index
       const target = from - 2
       ite.seek(target)
       while (ite.index !== root) {
         ite.sibling()
-        if (ite.index > target) p.additional.push(ite.index)
+        if (ite.index > target) out.push(ite.index)
         ite.parent()
       }
       continue
     }
-    if (p.additional === null) p.additional = []
-    p.additional.push(ite.index)
+    connected = true
+    out.push(ite.index)
   }
+  return out
 }
 
 async function seekUntrustedTree(
@@ -239,7 +253,7 @@ export async function generateProof(
   }
   if (upgrade) {
     upgradeProof(node, seek !== null, from, to, subTree, p)
-    if (head > to) additionalUpgradeProof(to, head, p)
+    if (head > to) p.additional = upgradeIndexes(to / 2, head / 2)
   }
 
   // one storage round-trip for every node of the proof
@@ -277,7 +291,7 @@ export async function generateProof(
       nodes: upgradeNodes ?? [],
       additionalNodes: additional ?? [],
       // a copy: the head's signature must not be reachable (and mutable) through a proof
-      signature: tree.signature && tree.signature.slice()
+      signature: tree.signature === null ? null : tree.signature.slice()
     }
   }
   return proof

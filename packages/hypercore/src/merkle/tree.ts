@@ -4,7 +4,8 @@
  * which the core writes atomically and then {@link MerkleTree.commit}s.
  */
 import { appendTree, tree as treeHash } from '@orchard/crypto'
-import { InvalidOperationError } from '../errors.ts'
+import { treeSignable, treeSignableCompat } from '../caps.ts'
+import { BadArgumentError, InvalidOperationError } from '../errors.ts'
 import { fullRoots, TreeIterator } from '../flat-tree.ts'
 import { TreeBatch, type TreeState } from './batch.ts'
 import { CachedNodes } from './cache.ts'
@@ -51,14 +52,26 @@ export class MerkleTree implements TreeState {
     return this.#hash
   }
 
+  /** The 112-byte signable of the head (context = manifest hash, or a v0 signer's namespace). */
+  signable(context: Uint8Array): Uint8Array {
+    return treeSignable(context, this.hash(), this.length, this.fork)
+  }
+
+  /** The compat signable of the head (80 bytes, 48 with `noHeader`). */
+  signableCompat(noHeader = false): Uint8Array {
+    return treeSignableCompat(this.hash(), this.length, this.fork, noHeader)
+  }
+
   /** The tree hash at an earlier `length`, from stored nodes. */
   async hashAt(length: number): Promise<Uint8Array> {
+    checkLength(length, this.length)
     if (length === this.length) return this.hash()
     return treeHash(await readRoots(this.reader, length))
   }
 
   /** The roots at `length`, from stored nodes. */
   rootsAt(length: number): Promise<TreeNode[]> {
+    checkLength(length, this.length)
     return readRoots(this.reader, length)
   }
 
@@ -78,6 +91,8 @@ export class MerkleTree implements TreeState {
    * whose span crosses the cut is listed for deletion so it can never be trusted again.
    */
   async truncate(length: number, fork: number): Promise<TreeBatch> {
+    if (!Number.isSafeInteger(fork) || fork < 0) throw new BadArgumentError(`invalid fork ${fork}`)
+    if (!Number.isSafeInteger(length) || length < 0) throw new BadArgumentError(`invalid length ${length}`)
     if (length > this.length)
       throw new InvalidOperationError(`cannot truncate a tree of ${this.length} to ${length}`)
     const batch = new TreeBatch(this)
@@ -136,11 +151,13 @@ export class MerkleTree implements TreeState {
 
   /** Byte offset (padded) where block `blockIndex` starts. */
   byteOffset(blockIndex: number): Promise<number> {
+    checkLength(blockIndex, this.length)
     return byteOffset(this.reader, this.roots, this.length, this.byteLength, 2 * blockIndex)
   }
 
   /** `[offset, size]` of block `blockIndex` (padded). */
   async byteRange(blockIndex: number): Promise<[number, number]> {
+    checkIndex(blockIndex, 'block index')
     if (blockIndex >= this.length) throw new InvalidOperationError(`block ${blockIndex} is past the tree`)
     const [offset, node] = await Promise.all([
       this.byteOffset(blockIndex),
@@ -150,7 +167,9 @@ export class MerkleTree implements TreeState {
   }
 
   /** `[blockIndex, offset]` holding unpadded byte `bytes`, or null when nodes are missing locally. */
-  seek(bytes: number, padding: number): Promise<[number, number] | null> {
+  seek(bytes: number, padding = 0): Promise<[number, number] | null> {
+    checkIndex(bytes, 'byte offset')
+    checkIndex(padding, 'padding')
     return seekBlock(this.reader, this.roots, bytes, padding)
   }
 
@@ -159,6 +178,8 @@ export class MerkleTree implements TreeState {
    * node (hypercore's `missingNodes`): the `nodes` count of a block/hash request.
    */
   async missingNodes(index: number, length = this.length): Promise<number> {
+    checkIndex(index, 'tree index')
+    checkIndex(length, 'length')
     const head = 2 * length
     const ite = new TreeIterator(index)
     if (ite.rightSpan() >= head) return 0
@@ -199,6 +220,15 @@ export class MerkleTree implements TreeState {
     }
     return null
   }
+}
+
+function checkIndex(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadArgumentError(`invalid ${what}: ${n}`)
+}
+
+function checkLength(length: number, max: number): void {
+  checkIndex(length, 'length')
+  if (length > max) throw new InvalidOperationError(`length ${length} is past the tree (${max})`)
 }
 
 async function readRoots(reader: TreeNodeReader, length: number): Promise<TreeNode[]> {

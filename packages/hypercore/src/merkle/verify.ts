@@ -171,6 +171,11 @@ export function verifyProof(
   prologue: { hash: Uint8Array; length: number } | null
 ): TreeBatch | Promise<TreeBatch> {
   checkShape(proof)
+  // a proof of another fork cannot extend or fill this tree (reorgs verify against an empty tree
+  // of the new fork)
+  if (proof.fork !== state.fork) {
+    throw new InvalidProofError(`the proof is for fork ${proof.fork}, the tree is at fork ${state.fork}`)
+  }
   const batch = new TreeBatch(state)
   let unverified = verifyTree(proof, batch.nodes)
   if (proof.upgrade && verifyUpgrade(proof, unverified, batch, prologue)) unverified = null
