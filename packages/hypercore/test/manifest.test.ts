@@ -59,7 +59,7 @@ const toBuffers = (m: Manifest) => ({
     publicKey: Buffer.from(s.publicKey)
   })),
   prologue: m.prologue && { hash: Buffer.from(m.prologue.hash), length: m.prologue.length },
-  linked: m.linked && m.linked.map((k) => Buffer.from(k)),
+  linked: m.linked?.map((k) => Buffer.from(k)),
   userData: m.userData && Buffer.from(m.userData)
 })
 
@@ -144,6 +144,9 @@ describe('caps', () => {
     const batch = {
       length: 3,
       fork: 0,
+      byteLength: 0,
+      roots: [],
+      signature: null,
       hash: () => treeHash,
       signable: () => {
         throw new Error('not used for compat')

@@ -153,7 +153,7 @@ function clone(p: Proof): Proof {
       ...p.upgrade,
       nodes: nodes(p.upgrade.nodes),
       additionalNodes: nodes(p.upgrade.additionalNodes),
-      signature: p.upgrade.signature && p.upgrade.signature.slice()
+      signature: p.upgrade.signature ? p.upgrade.signature.slice() : null
     }
   }
 }

@@ -136,7 +136,7 @@ function clone(p: Proof | null): Proof | null {
       length: p.upgrade.length,
       nodes: nodes(p.upgrade.nodes),
       additionalNodes: nodes(p.upgrade.additionalNodes),
-      signature: p.upgrade.signature && p.upgrade.signature.slice()
+      signature: p.upgrade.signature ? p.upgrade.signature.slice() : null
     }
   }
 }
