@@ -4,7 +4,6 @@
  * the core closes when its last session does. Shaped like hypercore 11's API, promise-based and
  * typed, so ports change imports, not code.
  */
-import { type Codec, decode, encode } from '@orchard/codec'
 import type { KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { Storage } from '@orchard/storage'
@@ -22,7 +21,7 @@ import {
 } from './errors.ts'
 import type { Manifest } from './manifest.ts'
 import type { Download, DownloadRange } from './replication/download.ts'
-import { type ReplicateOptions, replicate, replicatorOf } from './replication/protocol.ts'
+import { type ReplicateOptions, replicate, replicationStream, replicatorOf } from './replication/protocol.ts'
 import { ByteStream, type ByteStreamOptions, ReadStream, type ReadStreamOptions } from './streams.ts'
 import { type BlockCodec, blockCodec, type ValueEncoding } from './value-encoding.ts'
 import { toZBase32 } from './z32.ts'
@@ -463,7 +462,15 @@ export class Hypercore extends Emitter<HypercoreEvents> {
    * Returns the secret-stream.
    */
   replicate(target: boolean | SecretStream | Protomux, opts: ReplicateOptions = {}): SecretStream {
-    return replicate(this.core, target, opts)
+    if (this.#core !== null) return replicate(this.#core, target, opts)
+    // not open yet (hypercore allows this): the stream starts now — the secret-stream keeps what
+    // arrives — and the core's channel joins it once the core is open
+    const stream = replicationStream(target, opts)
+    this.ready().then(
+      () => replicate(this.core, stream, opts),
+      (err: unknown) => stream.destroy(err as Error)
+    )
+    return stream
   }
 
   /** Fetches blocks `[start, end)` (or `blocks`) from peers; `.done()` resolves when all are stored. */
@@ -495,26 +502,29 @@ export class Hypercore extends Emitter<HypercoreEvents> {
 
   /**
    * Registers a protocol extension: messages under `name` to and from peers replicating this core.
+   * `encoding` is a value encoding (`'binary'` default, `'utf-8'`, `'json'`, or a codec), applied
+   * to the message bytes as hypercore applies its own; a message that does not decode is dropped.
    */
   registerExtension<T = Uint8Array>(
     name: string,
-    handlers: { encoding?: Codec<T, T>; onmessage?: (message: T, peer: unknown) => void } = {}
+    handlers: { encoding?: ValueEncoding; onmessage?: (message: T, peer: unknown) => void } = {}
   ) {
-    const encoding = handlers.encoding ?? null
+    const codec = blockCodec(handlers.encoding)
     const ext = replicatorOf(this.core).registerExtension(name, {
       onmessage: (bytes, peer) => {
+        let message: T
         try {
-          handlers.onmessage?.(encoding ? decode(encoding, bytes) : (bytes as T), peer)
+          message = codec.decode(bytes, -1) as T
         } catch {
-          // an undecodable extension message is the extension's problem, not the replication's
+          return // an undecodable extension message is the extension's problem, not the replication's
         }
+        handlers.onmessage?.(message, peer)
       }
     })
-    const toBytes = (message: T) => (encoding ? encode(encoding, message) : (message as Uint8Array))
     return {
       name,
-      send: (message: T, peer: unknown) => ext.send(toBytes(message), peer as never),
-      broadcast: (message: T) => ext.broadcast(toBytes(message)),
+      send: (message: T, peer: unknown) => ext.send(codec.encode(message), peer as never),
+      broadcast: (message: T) => ext.broadcast(codec.encode(message)),
       destroy: () => ext.destroy()
     }
   }

@@ -40,6 +40,19 @@ describe('replication ours ⇄ ours', () => {
     await reader.close()
   })
 
+  it('replicates a core that is not open yet, on either side, losing nothing sent meanwhile', async () => {
+    const writer = await writerWith(300)
+    // a writer reopened from its storage root and a new reader, both replicating before `ready`
+    const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
+    const lateWriter = writer.session()
+    const close = connect(lateWriter, reader)
+    expect(await reader.get(299, { timeout: 5000 })).toBe('block 299')
+    await reader.download({ start: 0, end: 300 }).done()
+    expect(await reader.treeHash()).toEqual(await writer.treeHash())
+    close()
+    await Promise.all([lateWriter.close(), writer.close(), reader.close()])
+  })
+
   it('follows live appends', async () => {
     const writer = await writerWith(3)
     const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })

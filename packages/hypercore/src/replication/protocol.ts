@@ -47,18 +47,7 @@ export function replicate(
   target: boolean | SecretStream | Protomux,
   opts: ReplicateOptions = {}
 ): SecretStream {
-  let stream: SecretStream
-  if (typeof target === 'boolean') {
-    stream = new SecretStream(target, opts.stream ?? null, {
-      keyPair: opts.keyPair,
-      firewall: opts.firewall,
-      keepAlive: opts.keepAlive ?? 5000
-    })
-  } else if (target instanceof Protomux) {
-    stream = target.stream as SecretStream
-  } else {
-    stream = target
-  }
+  const stream = replicationStream(target, opts)
   const mux = Protomux.from(stream)
   const replicator = replicatorOf(core, opts)
   // the remote's open can arrive before our `opened` callback runs: answer it when it does
@@ -68,6 +57,21 @@ export function replicate(
   })
   core.once('close', () => mux.unpair({ protocol: PROTOCOL, id: core.discoveryKey }))
   return stream
+}
+
+/** The secret-stream `replicate` runs on: a new one for `true`/`false`, else the given one's. */
+export function replicationStream(
+  target: boolean | SecretStream | Protomux,
+  opts: ReplicateOptions
+): SecretStream {
+  if (typeof target === 'boolean') {
+    return new SecretStream(target, opts.stream ?? null, {
+      keyPair: opts.keyPair,
+      firewall: opts.firewall,
+      keepAlive: opts.keepAlive ?? 5000
+    })
+  }
+  return target instanceof Protomux ? (target.stream as SecretStream) : target
 }
 
 /** Opens the core's channel on `mux`. */

@@ -8,6 +8,7 @@ import { replicationCapability } from '../../src/caps.ts'
 import type { Hypercore } from '../../src/index.ts'
 import type { Proof } from '../../src/merkle/index.ts'
 import * as m from '../../src/replication/messages.ts'
+import type { ReplicateOptions } from '../../src/replication/protocol.ts'
 
 export interface BadPeerContext {
   /** Sends a typed hypercore message on the channel. */
@@ -40,9 +41,14 @@ export interface Behaviour {
 const TYPES = m.MESSAGE_TYPES
 
 /** Connects `behaviour` (playing a peer that holds `source`'s data) to `victim`. */
-export function attachBadPeer(source: Hypercore, victim: Hypercore, behaviour: Behaviour): SecretStream {
+export function attachBadPeer(
+  source: Hypercore,
+  victim: Hypercore,
+  behaviour: Behaviour,
+  victimOptions: ReplicateOptions = {}
+): SecretStream {
   const [ours, theirs] = memoryPair()
-  const victimStream = victim.replicate(true, { stream: theirs, keepAlive: 0 })
+  const victimStream = victim.replicate(true, { ...victimOptions, stream: theirs, keepAlive: 0 })
   if (behaviour.rawOnly) {
     behaviour.rawOnly(ours)
     return victimStream
