@@ -2,10 +2,11 @@
  * IndexedDB under crashes and quota, in real Chromium driven over CDP (see `browser/chromium.ts`):
  * - a page writing numbered batches is closed, has its renderer crashed, or loses its whole browser
  *   to SIGKILL, at random moments; afterwards a new page finds every batch the writer saw
- *   acknowledged and no batch partially;
+ *   acknowledged and no batch partially, and the next writer resumes there — unless Chromium
+ *   itself discarded the database after a browser kill (see the storage README);
  * - a root filled past a lowered quota fails with StorageQuotaError and keeps what it held.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,6 +36,18 @@ afterAll(async () => {
   for (const dir of profiles) rmSync(dir, { recursive: true, force: true })
 })
 
+/** Whether Chromium's LevelDB log says it created the origin's IndexedDB anew (it was missing). */
+function chromiumRecreatedDatabase(profile: string): boolean {
+  const root = join(profile, 'Default', 'IndexedDB')
+  if (!existsSync(root)) return false
+  return readdirSync(root)
+    .filter((d) => d.endsWith('.indexeddb.leveldb'))
+    .some((d) => {
+      const log = join(root, d, 'LOG')
+      return existsSync(log) && readFileSync(log, 'utf8').includes('since it was missing')
+    })
+}
+
 function profileDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'orchard-chromium-profile-'))
   profiles.push(dir)
@@ -48,6 +61,9 @@ describe('IndexedDB storage in Chromium', () => {
     const profile = profileDir()
     const name = 'crash-root'
     let acked = -1
+    let killedBefore = false
+    let discards = 0
+    let totalAcks = 0
     for (let round = 0; round < ROUNDS; round++) {
       const mode = MODES[round % MODES.length]!
       let chromium = await launchChromium(profile)
@@ -86,7 +102,22 @@ describe('IndexedDB storage in Chromium', () => {
           cdp.send('Page.crash').catch(() => undefined)
           await crashed
         }
-        const seen = Math.max(acked, ...acks)
+        // Chromium's own recovery: after its browser process is killed, a later start can find
+        // the origin's LevelDB "corrupt" (a torn log record followed by newer records), record
+        // corruption_info.json and delete the whole database, which it then recreates empty.
+        // That loss is Chromium's, not the adapter's; it is told apart by the LevelDB log of the
+        // recreated database, and everything acknowledged since is still checked.
+        const discarded = startHead !== acked && chromiumRecreatedDatabase(profile)
+        if (discarded) {
+          expect(killedBefore, `round ${round}: Chromium discarded a database it never crashed on`).toBe(true)
+          expect(startHead, `round ${round}: a discarded database is empty`).toBe(-1)
+          discards++
+        } else {
+          expect(startHead, `round ${round}: the writer resumed where the last check ended`).toBe(acked)
+        }
+        if (mode === 'browser SIGKILL') killedBefore = true
+        const seen = Math.max(discarded ? -1 : acked, ...acks)
+        totalAcks += acks.length
         if (mode === 'browser SIGKILL') chromium = await launchChromium(profile)
         const checker = await chromium.open(server.url)
         const { head, problems } = await call<{ head: number; problems: string[] }>(
@@ -95,7 +126,6 @@ describe('IndexedDB storage in Chromium', () => {
           name
         )
         expect(problems, `round ${round} (${mode})`).toEqual([])
-        expect(startHead, `round ${round}: the writer resumed where the last check ended`).toBe(acked)
         expect(head, `round ${round} (${mode}): head ${head}, acknowledged ${seen}`).toBeGreaterThanOrEqual(
           seen
         )
@@ -105,7 +135,10 @@ describe('IndexedDB storage in Chromium', () => {
         await chromium.close()
       }
     }
-    expect(acked).toBeGreaterThan(ROUNDS)
+    expect(totalAcks).toBeGreaterThan(ROUNDS)
+    if (discards > 0)
+      console.warn(`Chromium discarded the crashed database ${discards} time(s) in ${ROUNDS} rounds`)
+    expect(discards, 'Chromium discarded the database in most rounds').toBeLessThan(ROUNDS / 2)
   })
 
   it('fails a batch past the quota with StorageQuotaError and keeps what was stored', {
