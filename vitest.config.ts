@@ -20,7 +20,7 @@ const chromiumArgs = [
   '--disable-features=WebRtcHideLocalIpsWithMdns'
 ]
 
-const testGlobs = ['packages/*/test/**/', 'test/**/', 'wasm/test/**/']
+const testGlobs = ['packages/*/test/**/', 'test/**/', 'wasm/test/**/', 'e2e/']
 
 export default defineConfig({
   test: {

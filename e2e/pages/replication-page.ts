@@ -4,9 +4,9 @@
  * functions put on `window`.
  */
 import { ready } from '@orchard/crypto'
+import { Hypercore } from '@orchard/hypercore'
 import { openIdbStorage } from '@orchard/storage'
 import { fromWebSocket } from '@orchard/wire'
-import { Hypercore } from '../../src/index.ts'
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 const unhex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => Number.parseInt(h, 16))

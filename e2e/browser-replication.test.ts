@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import RealSecretStream from '@hyperswarm/secret-stream'
 import { ready } from '@orchard/crypto'
+import { Hypercore } from '@orchard/hypercore'
 import { openMemoryStorage } from '@orchard/storage'
 import { fromWebSocket } from '@orchard/wire'
 import RealHypercore from 'hypercore'
@@ -22,8 +23,7 @@ import {
   type PageServer,
   type RunningChromium,
   servePage
-} from '../../storage/test/browser/chromium.ts'
-import { Hypercore } from '../src/index.ts'
+} from '../packages/storage/test/browser/chromium.ts'
 
 const N = 300
 const dir = mkdtempSync(join(tmpdir(), 'orchard-browser-repl-'))
@@ -91,7 +91,7 @@ beforeAll(async () => {
   await new Promise((r) => wss.once('listening', r))
   wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`
 
-  server = await servePage(fileURLToPath(new URL('./browser/replication-page.ts', import.meta.url)))
+  server = await servePage(fileURLToPath(new URL('./pages/replication-page.ts', import.meta.url)))
   chromium = await launchChromium(mkdtempSync(join(dir, 'profile-')))
   page = await chromium.open(server.url)
 }, 60_000)
