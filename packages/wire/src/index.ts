@@ -4,12 +4,19 @@
  *
  * - {@link Duplex}: the small transport contract; adapters for in-memory pipes
  *   ({@link memoryPair}), WebSockets ({@link fromWebSocket}, browser or `ws`), and TCP in Node
- *   (`@orchard/wire/tcp`). WebRTC data channels can implement the same contract (not built yet).
+ *   (`@orchard/wire/tcp`), WebRTC data channels ({@link fromDataChannel}).
  * - {@link SecretStream}: Noise XX with Ed25519 keys, then libsodium secretstream frames; one write
  *   is one message. A pre-negotiated handshake (HyperDHT's) skips Noise.
  * - {@link Protomux}: channels by protocol + id over one secret stream, typed messages, batching.
  * Every remote failure is a typed {@link WireError} and destroys the stream.
  */
+
+export {
+  DataChannelDuplex,
+  type DataChannelLike,
+  fromDataChannel,
+  MAX_DATACHANNEL_MESSAGE
+} from './datachannel.ts'
 export { Duplex, type DuplexEvents } from './duplex.ts'
 export { WireError, type WireErrorCode } from './errors.ts'
 export { FrameDecoder, frame, MAX_FRAME } from './framing.ts'

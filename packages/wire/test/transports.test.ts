@@ -3,10 +3,20 @@
  * loopback, and a WebSocket (Node's `ws`, client and server both wrapped by `fromWebSocket`).
  */
 import type { AddressInfo } from 'node:net'
+import { ready } from '@orchard/crypto'
+import { beforeAll, describe, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import { type Duplex, fromWebSocket, memoryPair } from '../src/index.ts'
 import { connect, listen } from '../src/tcp.ts'
-import { duplexConformance } from './duplex-conformance.ts'
+import { type DuplexPair, duplexChecks } from './duplex-conformance.ts'
+
+beforeAll(() => ready())
+
+function duplexConformance(name: string, connect: () => Promise<DuplexPair>): void {
+  describe(`Duplex conformance: ${name}`, () => {
+    for (const [check, run] of Object.entries(duplexChecks)) it(check, () => run(connect))
+  })
+}
 
 duplexConformance('memoryPair', async () => {
   const [a, b] = memoryPair()
