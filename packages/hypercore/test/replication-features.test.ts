@@ -109,6 +109,25 @@ describe('downloads', () => {
     await close(writer, reader)
   })
 
+  it('downloads everything, live, when not sparse (eager mode), from a real writer', async () => {
+    const writer = await realCore()
+    await append(writer, blocks(0, 150))
+    const reader = await oursCore(keyOf(writer), { sparse: false })
+    const ours = reader.core as Hypercore
+    await link(writer, reader, 'memory')
+    await until(async () => ours.contiguousLength === 150, 10_000, 'eager download')
+    await append(writer, blocks(150, 50))
+    await until(async () => ours.contiguousLength === 200, 10_000, 'eager live download')
+    for (let i = 0; i < 200; i += 13) expect(await ours.get(i, { wait: false })).toEqual(block(i))
+    // a sparse reader on the same writer stores nothing it was not asked for
+    const sparse = await oursCore(keyOf(writer))
+    await link(writer, sparse, 'memory')
+    await until(() => length(sparse) === 200, 10_000, 'sparse upgrade')
+    expect(await (sparse.core as Hypercore).get(7)).toEqual(block(7))
+    expect(await (sparse.core as Hypercore).has(8)).toBe(false)
+    await close(writer, reader, sparse)
+  })
+
   it('keeps at most maxInflight requests outstanding with one peer', async () => {
     const writer = await oursCore()
     await append(writer, blocks(0, 400))
