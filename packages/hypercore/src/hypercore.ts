@@ -100,7 +100,13 @@ interface Snapshot {
   validLength: number
 }
 
-type SessionParent = { core: Core; keyPair: KeyPair | null; codec: BlockCodec }
+/** What a session takes from the session it was opened on (which may still be opening). */
+type SessionParent = {
+  opening: Promise<void>
+  core: () => Core
+  keyPair: () => KeyPair | null
+  codec: BlockCodec
+}
 
 export class Hypercore extends Emitter<HypercoreEvents> {
   /** Resolves when the session is open. */
@@ -139,7 +145,7 @@ export class Hypercore extends Emitter<HypercoreEvents> {
       ? maybeOpts
       : { ...(keyOrOpts ?? {}), ...maybeOpts }
     const key = isKey ? keyOrOpts : (opts.key ?? null)
-    this.#keyPair = opts.keyPair ?? opts.parent?.keyPair ?? null
+    this.#keyPair = opts.keyPair ?? null
     this.#codec =
       opts.valueEncoding !== undefined
         ? blockCodec(opts.valueEncoding)
@@ -159,7 +165,9 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   ): Promise<void> {
     let core: Core
     if (opts.parent) {
-      core = opts.parent.core
+      await opts.parent.opening
+      core = opts.parent.core()
+      if (this.#keyPair === null) this.#keyPair = opts.parent.keyPair()
       await core.ready()
       core.addSession()
     } else {
@@ -539,8 +547,13 @@ export class Hypercore extends Emitter<HypercoreEvents> {
     > = {}
   ): Hypercore {
     if (this.#closing !== null) throw new SessionClosedError('cannot open a session on a closed session')
-    if (!this.opened) throw new InvalidOperationError('wait for ready() before opening sessions')
-    const parent: SessionParent = { core: this.#core!, keyPair: this.#keyPair, codec: this.#codec }
+    // like hypercore, a session can be opened before its parent is ready: it opens with it
+    const parent: SessionParent = {
+      opening: this.opening,
+      core: () => this.#core!,
+      keyPair: () => this.#keyPair,
+      codec: this.#codec
+    }
     return new Hypercore(null, null, {
       wait: this.#wait,
       timeout: this.#timeout,

@@ -53,6 +53,25 @@ describe('replication ours ⇄ ours', () => {
     await Promise.all([lateWriter.close(), writer.close(), reader.close()])
   })
 
+  it('emits peer-add and peer-remove on every session as peers come and go', async () => {
+    const writer = await writerWith(10)
+    const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
+    const session = reader.session()
+    const events: string[] = []
+    reader.on('peer-add', () => events.push('add'))
+    reader.on('peer-remove', () => events.push('remove'))
+    session.on('peer-add', () => events.push('session add'))
+    const close = connect(writer, reader)
+    await reader.get(9, { timeout: 5000 })
+    expect(events).toEqual(['add', 'session add'])
+    expect(reader.peers.length).toBe(1)
+    close()
+    const deadline = Date.now() + 5000
+    while (reader.peers.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    expect(events).toEqual(['add', 'session add', 'remove'])
+    await Promise.all([session.close(), writer.close(), reader.close()])
+  })
+
   it('follows live appends', async () => {
     const writer = await writerWith(3)
     const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
