@@ -22,6 +22,8 @@ import { type HandshakeResult, NoiseHandshake, type NoiseOptions } from './noise
 const ID_HEADER_BYTES = 32 + 24
 /** The largest message one write can carry (one frame, with the 17-byte secretstream overhead). */
 export const MAX_MESSAGE = MAX_FRAME - SECRETSTREAM_ABYTES
+/** What the stream keeps for a `data` listener that is not there yet (a peer may not flood it). */
+const MAX_INBOX = 16 * 1024 * 1024
 
 let namespaces: Uint8Array[] | null = null
 function ns(): Uint8Array[] {
@@ -80,6 +82,7 @@ export class SecretStream extends Duplex {
   #held: Uint8Array[] | null = null
   /** Messages that arrived before anyone listened for `data` (delivered to the first listener). */
   #inbox: Uint8Array[] = []
+  #inboxBytes = 0
 
   constructor(isInitiator: boolean, rawStream: Duplex | null = null, opts: SecretStreamOptions = {}) {
     super()
@@ -128,6 +131,7 @@ export class SecretStream extends Duplex {
     if (event === 'data' && this.#inbox.length > 0) {
       const inbox = this.#inbox
       this.#inbox = []
+      this.#inboxBytes = 0
       queueMicrotask(() => {
         for (const m of inbox) this.emit('data', m)
       })
@@ -244,8 +248,12 @@ export class SecretStream extends Duplex {
       throw new WireError('DECRYPTION_FAILED', 'a message failed authentication', { cause: err })
     }
     if (message.byteLength === 0) return // keep-alives carry nothing for the layers above
-    if (this.listenerCount('data') === 0) this.#inbox.push(message)
-    else this.emit('data', message)
+    if (this.listenerCount('data') > 0) return void this.emit('data', message)
+    this.#inbox.push(message)
+    this.#inboxBytes += message.byteLength
+    if (this.#inboxBytes > MAX_INBOX) {
+      this.destroy(new WireError('PROTOCOL_ERROR', `over ${MAX_INBOX} bytes arrived before anyone listened`))
+    }
   }
 
   /** Asks the firewall about the remote key, holding incoming frames until it answers. */

@@ -103,6 +103,25 @@ describe('secret-stream delivery', () => {
   })
 })
 
+describe('secret-stream inbox bound', () => {
+  it('drops a peer that floods it before anyone listens, with a typed error', async () => {
+    const [x, y] = memoryPair()
+    const a = new SecretStream(true, x)
+    const b = new SecretStream(false, y)
+    await Promise.all([a.opened, b.opened])
+    const closedWith = new Promise<Error | null>((resolve) => b.on('close', (err) => resolve(err)))
+    b.on('error', () => {})
+    const chunk = new Uint8Array(1024 * 1024)
+    for (let i = 0; i < 20 && !a.destroyed; i++) {
+      a.write(chunk)
+      await new Promise((r) => setTimeout(r, 1))
+    }
+    const err = await closedWith
+    expect(err).toBeInstanceOf(WireError)
+    expect((err as WireError).code).toBe('PROTOCOL_ERROR')
+  })
+})
+
 describe('secret-stream vectors and failures', () => {
   it('reproduces the deterministic XX handshake vector byte for byte (holepunch-formats §5.6)', async () => {
     const seed = (n: number) => new Uint8Array(32).fill(n)
