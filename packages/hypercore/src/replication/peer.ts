@@ -358,7 +358,18 @@ export class Peer {
   /** Sends a request; data or noData resolves it through the replicator. */
   send(req: Omit<Inflight, 'id' | 'peer' | 'sentAt'>, message: Omit<RequestMessage, 'id'>): Inflight {
     const id = this.#allocId()
-    const inflight: Inflight = { ...req, id, peer: this, sentAt: Date.now() }
+    // spelled out, not spread: one object shape for every request (this is per block)
+    const inflight: Inflight = {
+      id,
+      peer: this,
+      block: req.block,
+      upgrade: req.upgrade,
+      reorg: req.reorg,
+      hash: req.hash,
+      fork: req.fork,
+      sentAt: Date.now(),
+      resolve: req.resolve
+    }
     this.inflight.set(id, inflight)
     ;(message as RequestMessage).id = id
     this.channel.send(T.request, message)
