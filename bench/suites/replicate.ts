@@ -90,8 +90,9 @@ export default async function replicate(ctx: BenchContext): Promise<void> {
       ['real', 'ours']
     ]
     const rates = new Map<string, number>()
-    // two rounds, best of each: the first warms up JIT and libsodium
-    for (let round = 0; round < 2; round++) {
+    // three rounds, best of each: the first warms up JIT and libsodium, and this VM's timings
+    // swing by a quarter from run to run
+    for (let round = 0; round < 3; round++) {
       for (const [w, r] of pairs) {
         const key = `${w}→${r}`
         rates.set(key, Math.max(rates.get(key) ?? 0, await run(w, r)))
