@@ -17,7 +17,6 @@ import {
   BlockNotAvailableError,
   InvalidManifestError,
   InvalidOperationError,
-  InvalidSignatureError,
   SessionClosedError,
   WriteFailedError
 } from './errors.ts'
@@ -336,15 +335,13 @@ export class Core extends Emitter<CoreEvents> {
         throw new InvalidManifestError('the manifest the peer sent does not hash to the core key')
       }
       learned = manifest
-      verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
+      verifier = new Verifier(this.key, manifest)
       this.tree.prologue = verifier.prologue
     }
     const verified = this.tree.verify(proof)
     const batch = verified instanceof Promise ? await verified : verified
     if (batch.upgraded) {
-      if (!verifier!.verify(batch, batch.signature)) {
-        throw new InvalidSignatureError('the upgrade does not carry a valid signature')
-      }
+      verifier!.assertValid(batch, batch.signature) // throws a typed error saying why
       if (batch.length <= this.tree.length) batch.upgraded = false // nothing new: keep just the nodes
     }
     const block = proof.block ? { index: proof.block.index, value: proof.block.value } : null
@@ -409,7 +406,7 @@ export class Core extends Emitter<CoreEvents> {
     }
     if (manifest && !this.manifest) {
       this.manifest = manifest
-      this.verifier = new Verifier(this.key, manifest, { compat: isCompat(this.key, manifest) })
+      this.verifier = new Verifier(this.key, manifest)
       this.emit('manifest')
     }
     for (const it of accepted) if (it !== upgrade) this.tree.reader.add(it.batch.nodes)

@@ -420,9 +420,9 @@ export class Replicator {
       )
       if (m === null || !m.upgrade || m.fork !== fork || fork <= core.fork) return
       const batch = await verifyProof(base, empty, proofOf(m), core.verifier?.prologue ?? null)
-      if (!core.verifier?.verify(batch, batch.signature)) {
-        throw new InvalidSignatureError('the peer’s fork is not signed by this core’s signers')
-      }
+      if (!core.verifier)
+        throw new InvalidSignatureError('a fork cannot be verified before the manifest is known')
+      core.verifier.assertValid(batch, batch.signature)
       const ancestors = await this.#ancestors(peer, fork, batch)
       await core.reorg(batch, Math.min(ancestors, core.length))
     } catch (err) {
