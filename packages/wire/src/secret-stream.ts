@@ -83,6 +83,7 @@ export class SecretStream extends Duplex {
   /** Messages that arrived before anyone listened for `data` (delivered to the first listener). */
   #inbox: Uint8Array[] = []
   #inboxBytes = 0
+  #inboxFlushing = false
 
   constructor(isInitiator: boolean, rawStream: Duplex | null = null, opts: SecretStreamOptions = {}) {
     super()
@@ -128,15 +129,19 @@ export class SecretStream extends Duplex {
 
   override on<K extends keyof DuplexEvents>(event: K, listener: (...args: DuplexEvents[K]) => void): this {
     super.on(event, listener)
-    if (event === 'data' && this.#inbox.length > 0) {
-      const inbox = this.#inbox
-      this.#inbox = []
-      this.#inboxBytes = 0
-      queueMicrotask(() => {
-        for (const m of inbox) this.emit('data', m)
-      })
+    if (event === 'data' && this.#inbox.length > 0 && !this.#inboxFlushing) {
+      this.#inboxFlushing = true
+      queueMicrotask(() => this.#flushInbox())
     }
     return this
+  }
+
+  /** Hands kept messages to the listeners, with any that arrived since, in order. */
+  #flushInbox(): void {
+    for (let i = 0; i < this.#inbox.length && !this.destroyed; i++) this.emit('data', this.#inbox[i]!)
+    this.#inbox = []
+    this.#inboxBytes = 0
+    this.#inboxFlushing = false
   }
 
   /** Sends one message (encrypted, framed). */
@@ -248,7 +253,8 @@ export class SecretStream extends Duplex {
       throw new WireError('DECRYPTION_FAILED', 'a message failed authentication', { cause: err })
     }
     if (message.byteLength === 0) return // keep-alives carry nothing for the layers above
-    if (this.listenerCount('data') > 0) return void this.emit('data', message)
+    // while kept messages wait for their flush, newer ones queue behind them
+    if (this.listenerCount('data') > 0 && !this.#inboxFlushing) return void this.emit('data', message)
     this.#inbox.push(message)
     this.#inboxBytes += message.byteLength
     if (this.#inboxBytes > MAX_INBOX) {

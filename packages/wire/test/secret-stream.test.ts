@@ -103,6 +103,23 @@ describe('secret-stream delivery', () => {
   })
 })
 
+describe('secret-stream inbox order', () => {
+  it('delivers kept messages before ones that arrive while the first listener is being added', async () => {
+    const [x, y] = memoryPair()
+    const a = new SecretStream(true, x)
+    const b = new SecretStream(false, y)
+    await Promise.all([a.opened, b.opened])
+    const first = new TextEncoder().encode('kept before anyone listened')
+    const second = new TextEncoder().encode('arrived after')
+    a.write(first)
+    await new Promise((r) => setTimeout(r, 20)) // b keeps `first`
+    a.write(second) // delivered on the transport's next microtask
+    const got = await take(b as never, 2)
+    expect(got.map(hex)).toEqual([hex(first), hex(second)])
+    a.destroy()
+  })
+})
+
 describe('secret-stream inbox bound', () => {
   it('drops a peer that floods it before anyone listens, with a typed error', async () => {
     const [x, y] = memoryPair()
