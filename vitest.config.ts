@@ -1,5 +1,6 @@
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/setup/chromium.ts'
 
 /**
  * One `vitest run` drives every test in the tree:
@@ -8,17 +9,6 @@ import { defineConfig } from 'vitest/config'
  * Global setups run in Node first and hand data (oracle vectors from the real Holepunch
  * packages, addresses of loopback servers) to both kinds through `provide`/`inject`.
  */
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-features=WebRtcHideLocalIpsWithMdns'
-]
 
 const testGlobs = ['packages/*/test/**/', 'test/**/', 'wasm/test/**/', 'e2e/']
 
@@ -51,8 +41,8 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({
               launchOptions: {
-                executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-                args: chromiumArgs
+                executablePath: CHROMIUM_PATH,
+                args: CHROMIUM_ARGS
               }
             }),
             instances: [{ browser: 'chromium' }]

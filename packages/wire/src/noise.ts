@@ -5,6 +5,7 @@
  * HMAC-BLAKE2b HKDF, ChaCha20-Poly1305 with 64-bit little-endian counters. The IK pattern (the
  * initiator knows the responder's static key, as HyperDHT connects) is supported too.
  */
+
 import {
   blake2bBatch,
   chacha20poly1305Decrypt,
@@ -14,6 +15,7 @@ import {
   hmacBlake2b512,
   type KeyPair
 } from '@orchard/crypto'
+import { concat } from './bytes.ts'
 import { WireError } from './errors.ts'
 
 export type Pattern = 'XX' | 'IK'
@@ -33,18 +35,6 @@ const PATTERNS: Record<Pattern, { pre: { responderStatic: boolean }; messages: T
       ['e', 'ee', 'se']
     ]
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.byteLength
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
 }
 
 /** The handshake's symmetric state: chaining key, handshake hash, cipher key and nonce. */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test/setup/chromium.ts'
 import { duplexChecks } from './duplex-conformance.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'orchard-webrtc-'))
@@ -24,7 +25,7 @@ function namespacedChromium(): string {
     `#!/bin/sh
 exec unshare -n sh -c 'ip link set lo up && ip link add v0 type veth peer name v1 &&
 ip addr add 10.201.0.1/24 dev v0 && ip link set v0 up && ip link set v1 up &&
-ip route add default via 10.201.0.2 dev v0 && exec "$0" "$@"' ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'} "$@"
+ip route add default via 10.201.0.2 dev v0 && exec "$0" "$@"' ${CHROMIUM_PATH} "$@"
 `
   )
   chmodSync(path, 0o755)
@@ -34,17 +35,7 @@ ip route add default via 10.201.0.2 dev v0 && exec "$0" "$@"' ${process.env.CHRO
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: namespacedChromium(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-features=WebRtcHideLocalIpsWithMdns'
-    ]
+    args: CHROMIUM_ARGS
   })
 }, 60_000)
 

@@ -7,6 +7,7 @@
  * The checks are plain async functions (no test runner, no Node APIs) so the same suite also runs
  * inside a browser page, for transports that only exist there (WebRTC data channels).
  */
+import { concat } from '../src/bytes.ts'
 import { type Duplex, SecretStream } from '../src/index.ts'
 
 /** A connected pair of a transport (`a` dialled `b`), and how to release what backs it. */
@@ -14,16 +15,6 @@ export interface DuplexPair {
   a: Duplex
   b: Duplex
   cleanup(): Promise<void> | void
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
 }
 
 /** Collects `d`'s bytes (copied: a transport may reuse its buffers) until `bytes` have arrived. */

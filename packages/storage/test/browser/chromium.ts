@@ -5,23 +5,11 @@
  * Pages load an esbuild bundle from a tiny loopback HTTP server, which gives them a real origin.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { build } from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-
-/** The flags vitest's browser project uses, minus what we set ourselves. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../../test/setup/chromium.ts'
 
 /** Serves `index.html` + the bundle of `entry` on 127.0.0.1. */
 export interface PageServer {
@@ -79,51 +67,10 @@ export interface RunningChromium {
   close(): Promise<void>
 }
 
-/** Pids of live processes (of any group or session) running on profile `userDataDir`. */
-function profileProcesses(userDataDir: string): number[] {
-  const flag = `--user-data-dir=${userDataDir}`
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8')
-      // a zombie has an empty command line and holds nothing
-      if (cmdline.split('\0').includes(flag)) pids.push(Number(entry))
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids
-}
-
-/**
- * Waits until no process uses profile `userDataDir`, SIGKILLing stragglers after `ms`. A helper
- * process of a previous browser that is still shutting down (the storage service) would otherwise
- * race the next browser on the same profile for its databases.
- */
-async function profileReleased(userDataDir: string, ms: number): Promise<void> {
-  const until = Date.now() + ms
-  for (;;) {
-    const pids = profileProcesses(userDataDir)
-    if (pids.length === 0) return
-    if (Date.now() > until) {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL')
-        } catch {
-          // already gone
-        }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
-
 /** Starts Chromium on profile `userDataDir` and connects to it over CDP. */
 export async function launchChromium(userDataDir: string): Promise<RunningChromium> {
-  await profileReleased(userDataDir, 10_000)
   const proc = spawn(
-    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    CHROMIUM_PATH,
     [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank'],
     { detached: true, stdio: ['ignore', 'ignore', 'pipe'] }
   )
@@ -185,7 +132,6 @@ export async function launchChromium(userDataDir: string): Promise<RunningChromi
       killGroup()
       await exited
       await groupGone(10_000)
-      await profileReleased(userDataDir, 0)
     },
     async close() {
       // Ask Chromium itself to shut down (it flushes its profile); kill whatever lingers.
@@ -199,7 +145,6 @@ export async function launchChromium(userDataDir: string): Promise<RunningChromi
       if (!(await groupGone(5_000))) killGroup()
       await exited
       await groupGone(10_000)
-      await profileReleased(userDataDir, 10_000)
     }
   }
 }
