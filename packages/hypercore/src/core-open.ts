@@ -33,6 +33,8 @@ export interface CoreOpenOptions {
   compat: boolean
   encryptionKey: Uint8Array | null
   encryption: BlockEncryption | null
+  /** With `encryptionKey`: it is the block key itself. */
+  isBlockKey?: boolean
   createIfMissing: boolean
   sparse: boolean
   closeStorage: boolean
@@ -51,6 +53,7 @@ export interface LoadedCore {
   tree: MerkleTree
   bitfield: BitfieldStore
   contiguousLength: number
+  remoteContiguousLength: number
 }
 
 export async function loadCore(storage: Storage, opts: CoreOpenOptions): Promise<LoadedCore> {
@@ -81,7 +84,9 @@ export async function loadCore(storage: Storage, opts: CoreOpenOptions): Promise
 
   const encryption =
     opts.encryption ??
-    (opts.encryptionKey ? new DefaultEncryption(opts.encryptionKey, auth.key, { compat }) : null)
+    (opts.encryptionKey
+      ? new DefaultEncryption(opts.encryptionKey, auth.key, { compat, isBlockKey: opts.isBlockKey })
+      : null)
   if (encryption instanceof DefaultEncryption) {
     const check = blake2b(encryption.blockKey, 32)
     if (auth.encryptionCheck && !equal(auth.encryptionCheck, check)) {
@@ -113,7 +118,8 @@ export async function loadCore(storage: Storage, opts: CoreOpenOptions): Promise
     encryption,
     tree,
     bitfield: store,
-    contiguousLength: contiguous
+    contiguousLength: contiguous,
+    remoteContiguousLength: (await cs.getHints())?.remoteContiguousLength ?? 0
   }
 }
 

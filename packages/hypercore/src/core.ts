@@ -10,7 +10,7 @@ import { Emitter } from '@orchard/events'
 import type { BatchOp, Storage } from '@orchard/storage'
 import type { Bitfield } from './bitfield.ts'
 import type { BitfieldStore } from './bitfield-store.ts'
-import { equal } from './bytes.ts'
+import { equal, pushAll } from './bytes.ts'
 import { type CoreOpenOptions, loadCore, RECORD_VERSION } from './core-open.ts'
 import type { BlockEncryption } from './encryption.ts'
 import {
@@ -34,10 +34,47 @@ export type { CoreOpenOptions }
 export interface CoreEvents extends HypercoreEvents {
   /** Local blocks `[start, end)` were cleared. */
   clear: [start: number, end: number]
+  /** A peer holds the first `length` blocks in full (a new high, persisted). */
+  'remote-contiguous-length': [length: number]
+  /** Blocks `[start, end)` were appended locally (emitted before `append`). */
+  appended: [start: number, end: number]
   /** The manifest became known (learned from a peer). */
   manifest: []
   /** A peer was dropped for breaking the protocol or sending invalid data. */
   'peer-error': [err: Error, peer: unknown]
+}
+
+/**
+ * What a snapshot session saw: its length, how much of it is still the core's (a truncation lowers
+ * `validLength`), and copies of the blocks past that which it held when they were cut.
+ */
+export interface SnapshotHold {
+  length: number
+  validLength: number
+  retained: Map<number, Uint8Array>
+}
+
+async function encryptAll(
+  encryption: BlockEncryption,
+  start: number,
+  fork: number,
+  blocks: Uint8Array[]
+): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(blocks.length)
+  let pending: Promise<void>[] | null = null
+  for (let i = 0; i < blocks.length; i++) {
+    const r = encryption.encrypt(start + i, blocks[i]!, fork)
+    if (r instanceof Promise) {
+      pending ??= []
+      pending.push(
+        r.then((b) => {
+          out[i] = b
+        })
+      )
+    } else out[i] = r
+  }
+  if (pending) await Promise.all(pending)
+  return out
 }
 
 /** A verified piece of a peer's data, waiting for the group commit. */
@@ -91,6 +128,7 @@ export class Core extends Emitter<CoreEvents> {
     this.tree.prologue = this.verifier?.prologue ?? null
     this.bitfieldStore = init.bitfield
     this.contiguousLength = init.contiguousLength
+    this.remoteContiguousLength = init.remoteContiguousLength
     this.sparse = opts.sparse
     this.#closeStorage = opts.closeStorage
   }
@@ -159,7 +197,7 @@ export class Core extends Emitter<CoreEvents> {
     return this.storage.getBlock(index)
   }
 
-  decryptBlock(index: number, stored: Uint8Array): Uint8Array {
+  decryptBlock(index: number, stored: Uint8Array): Uint8Array | Promise<Uint8Array> {
     return this.encryption ? this.encryption.decrypt(index, stored) : stored
   }
 
@@ -179,11 +217,66 @@ export class Core extends Emitter<CoreEvents> {
   }
 
   /** The block holding plaintext byte `bytes`, and the offset inside it. */
-  async seek(bytes: number): Promise<[number, number]> {
-    const found = await this.tree.seek(bytes, this.padding)
+  async seek(bytes: number, padding = this.padding): Promise<[number, number]> {
+    const found = await this.trySeek(bytes, padding)
     if (found === null)
       throw new BlockNotAvailableError(`the tree nodes to seek byte ${bytes} are not stored locally`)
     return found
+  }
+
+  /** Like {@link seek}, but null when the byte is past the length or its tree nodes are not here. */
+  trySeek(bytes: number, padding = this.padding): Promise<[number, number] | null> {
+    if (bytes > this.tree.byteLength - this.tree.length * padding) return Promise.resolve(null)
+    return this.tree.seek(bytes, padding)
+  }
+
+  // --- snapshots ----------------------------------------------------------------------------------
+
+  /** Snapshots that keep what they saw across truncations (see {@link SnapshotHold}). */
+  readonly snapshots = new Set<SnapshotHold>()
+
+  /** Copies the blocks `[ancestors, …)` that open snapshots saw, before a truncation drops them. */
+  async #retainForSnapshots(ancestors: number): Promise<void> {
+    for (const snap of this.snapshots) {
+      const end = Math.min(snap.validLength, this.tree.length)
+      const wanted: number[] = []
+      for (let i = ancestors; i < end; i++) if (this.bitfield.get(i) && !snap.retained.has(i)) wanted.push(i)
+      const blocks = wanted.length > 0 ? await this.storage.getBlocks(wanted) : []
+      for (let i = 0; i < wanted.length; i++) if (blocks[i]) snap.retained.set(wanted[i]!, blocks[i]!)
+      if (snap.validLength > ancestors) snap.validLength = ancestors
+    }
+  }
+
+  // --- sessions' shared helpers -------------------------------------------------------------------
+
+  /** Blocks marked in use while a session is marking (mark-and-sweep); null when not marking. */
+  marks: Set<number> | null = null
+
+  #exclusive: Promise<void> = Promise.resolve()
+
+  /** Waits until no other exclusive session holds the core; resolves with the release. */
+  async lockExclusive(): Promise<() => void> {
+    let release!: () => void
+    const previous = this.#exclusive
+    this.#exclusive = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await previous
+    return release
+  }
+
+  // --- hints --------------------------------------------------------------------------------------
+
+  /** The longest prefix a peer told us it holds in full (hypercore's hint; kept across reopens). */
+  remoteContiguousLength = 0
+
+  /** Raises (or, after a truncation, lowers) the remote contiguous length hint and stores it. */
+  setRemoteContiguousLength(length: number): void {
+    if (length === this.remoteContiguousLength || this.closed) return
+    this.remoteContiguousLength = length
+    const op = this.storage.putHints({ version: RECORD_VERSION, remoteContiguousLength: length })
+    this.mutex.run(() => this.storage.storage.write([op])).catch(() => {}) // a lost hint only costs a re-learn
+    this.emit('remote-contiguous-length', length)
   }
 
   async getUserData(name: string): Promise<Uint8Array | null> {
@@ -197,14 +290,18 @@ export class Core extends Emitter<CoreEvents> {
   // --- local mutations ----------------------------------------------------------------------------
 
   /** Appends encoded (plaintext) blocks, signed by `keyPair`. */
-  append(blocks: Uint8Array[], keyPair: KeyPair): Promise<{ length: number; byteLength: number }> {
+  append(
+    blocks: Uint8Array[],
+    keyPair: KeyPair,
+    encryption: BlockEncryption | null = this.encryption
+  ): Promise<{ length: number; byteLength: number }> {
     return this.mutex.run(async () => {
       this.#assertOpen()
       const start = this.tree.length
+      // nothing to append: no write, no event (as hypercore)
+      if (blocks.length === 0) return { length: start, byteLength: this.tree.byteLength }
       const fork = this.tree.fork
-      const stored = this.encryption
-        ? blocks.map((b, i) => this.encryption!.encrypt(start + i, b, fork))
-        : blocks
+      const stored = encryption ? await encryptAll(encryption, start, fork, blocks) : blocks
       const batch = this.tree.append(stored)
       const signature = this.verifier!.sign(batch, keyPair)
       const end = batch.length
@@ -214,10 +311,8 @@ export class Core extends Emitter<CoreEvents> {
       this.bitfield.setRange(start, end, true)
       const contiguous =
         this.contiguousLength === start ? this.bitfield.findFirst(false, end) : this.contiguousLength
-      ops.push(
-        ...this.bitfieldStore.ops(this.storage, contiguous),
-        this.#headOp(fork, end, contiguous, signature)
-      )
+      pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
+      ops.push(this.#headOp(fork, end, contiguous, signature))
       try {
         await this.storage.storage.write(ops)
       } catch (err) {
@@ -226,6 +321,8 @@ export class Core extends Emitter<CoreEvents> {
       }
       this.tree.commit(batch, signature)
       this.contiguousLength = contiguous
+      if (this.waiters.size > 0) this.waiters.resolveRange(start, stored)
+      this.emit('appended', start, end)
       this.emit('append')
       return { length: end, byteLength: this.tree.byteLength }
     })
@@ -242,10 +339,18 @@ export class Core extends Emitter<CoreEvents> {
     })
   }
 
-  /** Drops the local copies of blocks `[start, end)`. */
-  clear(start: number, end: number): Promise<void> {
+  /** Drops the local copies of blocks `[start, end)`; resolves with how many were held. */
+  clear(start: number, end: number): Promise<number> {
     return this.mutex.run(async () => {
       this.#assertOpen()
+      let held = 0
+      for (
+        let i = this.bitfield.findFirst(true, start);
+        i !== -1 && i < end;
+        i = this.bitfield.findFirst(true, i + 1)
+      )
+        held++
+      if (held === 0) return 0
       const cleared = this.bitfieldStore.clear(start, end)
       const contiguous = Math.min(this.contiguousLength, start)
       // pages between the new and old contiguous prefix now carry bits the head no longer implies
@@ -263,6 +368,7 @@ export class Core extends Emitter<CoreEvents> {
       }
       this.contiguousLength = contiguous
       this.emit('clear', start, end)
+      return held
     })
   }
 
@@ -274,15 +380,17 @@ export class Core extends Emitter<CoreEvents> {
     batch: TreeBatch,
     signature: Uint8Array | null,
     ancestors: number,
-    nodes: TreeBatch['nodes']
+    nodes: TreeBatch['nodes'],
+    extra: BatchOp[] = []
   ) {
-    const ops: BatchOp[] = [this.storage.deleteBlocks(ancestors, Number.POSITIVE_INFINITY)]
+    await this.#retainForSnapshots(ancestors)
+    const ops: BatchOp[] = [this.storage.deleteBlocks(ancestors, Number.POSITIVE_INFINITY), ...extra]
     for (const index of batch.deletedNodes) ops.push(this.storage.deleteTreeNode(index))
     ops.push(this.storage.deleteTreeNodesFrom(2 * ancestors))
     for (const node of nodes) ops.push(this.storage.putTreeNode(node))
     const cleared = this.bitfieldStore.clear(ancestors, Math.max(ancestors, this.tree.length))
     const contiguous = Math.min(this.contiguousLength, ancestors)
-    ops.push(...this.bitfieldStore.ops(this.storage, contiguous))
+    pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
     ops.push(this.#headOp(batch.fork, batch.length, contiguous, signature))
     try {
       await this.storage.storage.write(ops)
@@ -329,13 +437,8 @@ export class Core extends Emitter<CoreEvents> {
     let verifier = this.verifier
     let learned: Manifest | null = null
     if (verifier === null && proof.upgrade) {
-      if (!manifest)
-        throw new InvalidManifestError('the peer sent an upgrade without the manifest we asked for')
-      if (!equal(manifestHash(manifest), this.key) && !isCompat(this.key, manifest)) {
-        throw new InvalidManifestError('the manifest the peer sent does not hash to the core key')
-      }
+      verifier = this.verifierFor(manifest)
       learned = manifest
-      verifier = new Verifier(this.key, manifest)
       this.tree.prologue = verifier.prologue
     }
     const verified = this.tree.verify(proof)
@@ -352,6 +455,36 @@ export class Core extends Emitter<CoreEvents> {
         this.mutex.run(() => this.#flush()).catch(() => {})
       }
     })
+  }
+
+  /**
+   * A verifier for a manifest a peer sent (we lack ours): it must hash to the core's key.
+   * Throws `InvalidManifestError` otherwise.
+   */
+  verifierFor(manifest: Manifest | null): Verifier {
+    if (this.verifier !== null) return this.verifier
+    if (!manifest)
+      throw new InvalidManifestError('the peer sent an upgrade without the manifest we asked for')
+    if (!equal(manifestHash(manifest), this.key) && !isCompat(this.key, manifest)) {
+      throw new InvalidManifestError('the manifest the peer sent does not hash to the core key')
+    }
+    return new Verifier(this.key, manifest)
+  }
+
+  /** Ops that store a learned manifest with the core (none if we know ours). */
+  #manifestOps(manifest: Manifest | null): BatchOp[] {
+    if (!manifest || this.manifest) return []
+    this.#auth = { ...this.#auth, manifest: encodeManifest(manifest) }
+    return [this.storage.putAuth(this.#auth)]
+  }
+
+  /** Adopts a learned manifest once it is stored. */
+  #adoptManifest(manifest: Manifest | null): void {
+    if (!manifest || this.manifest) return
+    this.manifest = manifest
+    this.verifier = new Verifier(this.key, manifest)
+    this.tree.prologue = this.verifier.prologue
+    this.emit('manifest')
   }
 
   /** Commits the queued verified data: one storage batch for everything still applicable. */
@@ -387,12 +520,9 @@ export class Core extends Emitter<CoreEvents> {
     let contiguous = this.contiguousLength
     if (this.bitfield.get(contiguous))
       contiguous = Math.min(length, this.bitfield.findFirst(false, contiguous))
-    ops.push(...this.bitfieldStore.ops(this.storage, contiguous))
+    pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
     const manifest = accepted.find((it) => it.manifest)?.manifest ?? null
-    if (manifest && !this.manifest) {
-      this.#auth = { ...this.#auth, manifest: encodeManifest(manifest) }
-      ops.push(this.storage.putAuth(this.#auth))
-    }
+    pushAll(ops, this.#manifestOps(manifest))
     const head = upgrade ? upgrade.batch : this.tree
     ops.push(this.#headOp(head.fork, length, contiguous, head.signature))
     try {
@@ -404,11 +534,7 @@ export class Core extends Emitter<CoreEvents> {
       for (const it of accepted) it.reject(failure)
       return
     }
-    if (manifest && !this.manifest) {
-      this.manifest = manifest
-      this.verifier = new Verifier(this.key, manifest)
-      this.emit('manifest')
-    }
+    this.#adoptManifest(manifest)
     for (const it of accepted) if (it !== upgrade) this.tree.reader.add(it.batch.nodes)
     if (upgrade) this.tree.commit(upgrade.batch, upgrade.batch.signature)
     this.contiguousLength = contiguous
@@ -426,7 +552,7 @@ export class Core extends Emitter<CoreEvents> {
    * Moves onto a peer's fork: `batch` is the peer's verified, signed tree (built from its full
    * upgrade proof); blocks past `ancestors` (where the trees diverge) are dropped.
    */
-  reorg(batch: TreeBatch, ancestors: number): Promise<void> {
+  reorg(batch: TreeBatch, ancestors: number, manifest: Manifest | null = null): Promise<void> {
     return this.mutex.run(async () => {
       this.#assertOpen()
       if (ancestors > this.tree.length || ancestors > batch.length) {
@@ -434,10 +560,10 @@ export class Core extends Emitter<CoreEvents> {
       }
       // parents left of the cut whose span reaches past it are no longer trusted
       const cut = await this.tree.truncate(ancestors, batch.fork)
-      batch.deletedNodes.push(...cut.deletedNodes)
-      await this.#rewrite(batch, batch.signature, ancestors, batch.nodes)
+      pushAll(batch.deletedNodes, cut.deletedNodes)
+      await this.#rewrite(batch, batch.signature, ancestors, batch.nodes, this.#manifestOps(manifest))
+      this.#adoptManifest(manifest)
       this.emit('truncate', ancestors, batch.fork)
-      if (batch.length > ancestors) this.emit('append')
     })
   }
 

@@ -18,9 +18,51 @@ export interface BlockEncryption {
   /**
    * Encrypts `block` for `index` on `fork`, returning `padding + block.byteLength` bytes.
    */
-  encrypt(index: number, block: Uint8Array, fork: number): Uint8Array
+  encrypt(index: number, block: Uint8Array, fork: number): Uint8Array | Promise<Uint8Array>
   /** Decrypts a stored block (padding included) for `index`; returns the plaintext. */
-  decrypt(index: number, stored: Uint8Array): Uint8Array
+  decrypt(index: number, stored: Uint8Array): Uint8Array | Promise<Uint8Array>
+}
+
+/**
+ * hypercore 11's encryption provider shape: `padding(core, index)` bytes are reserved at the
+ * start of each block, and `encrypt`/`decrypt` work in place on the whole (padded) block.
+ */
+export interface HypercoreEncryptionProvider {
+  padding(core: unknown, index: number): number
+  encrypt(index: number, block: Uint8Array, fork: number, core: unknown): void | Promise<void>
+  decrypt(index: number, block: Uint8Array, core: unknown): void | Promise<void>
+}
+
+/** Whether `x` is a cipher (ours or hypercore's provider shape) rather than a key. */
+export function isCipher(x: unknown): x is BlockEncryption | HypercoreEncryptionProvider {
+  const e = x as BlockEncryption | null
+  return (
+    typeof e === 'object' && e !== null && typeof e.encrypt === 'function' && typeof e.decrypt === 'function'
+  )
+}
+
+/** Our cipher interface over a hypercore-shaped provider (fixed padding, read at index 0). */
+export function fromProvider(
+  provider: BlockEncryption | HypercoreEncryptionProvider,
+  core: unknown
+): BlockEncryption {
+  if (typeof provider.padding === 'number') return provider as BlockEncryption
+  const p = provider as HypercoreEncryptionProvider
+  const padding = p.padding(core, 0)
+  return {
+    padding,
+    async encrypt(index, block, fork) {
+      const out = new Uint8Array(padding + block.byteLength)
+      out.set(block, padding)
+      await p.encrypt(index, out, fork, core)
+      return out
+    },
+    async decrypt(index, stored) {
+      const copy = stored.slice()
+      await p.decrypt(index, copy, core)
+      return copy.subarray(padding)
+    }
+  }
 }
 
 export interface DefaultEncryptionOptions {

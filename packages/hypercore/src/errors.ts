@@ -4,8 +4,10 @@
  * branch on `err.code` or `instanceof` without parsing messages.
  */
 
+import { toZBase32 } from './z32.ts'
+
 export type HypercoreErrorCode =
-  | 'ASSERTION'
+  | 'ERR_ASSERTION'
   | 'BAD_ARGUMENT'
   | 'STORAGE_EMPTY'
   | 'STORAGE_CONFLICT'
@@ -27,20 +29,31 @@ export type HypercoreErrorCode =
   | 'INVALID_ENCRYPTION_KEY'
   | 'PROTOCOL_ERROR'
 
+export interface HypercoreErrorOptions {
+  cause?: unknown
+  /** The core the error is about: named in the message (z-base-32), as hypercore does. */
+  discoveryKey?: Uint8Array | null
+}
+
 /** Base class of every hypercore error. */
 export class HypercoreError extends Error {
   readonly code: HypercoreErrorCode
+  /** The discovery key of the core the error is about, when known. */
+  readonly discoveryKey: Uint8Array | null
 
-  constructor(code: HypercoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${code}: ${message}`, options)
+  constructor(code: HypercoreErrorCode, message: string, options: HypercoreErrorOptions = {}) {
+    const dk = options.discoveryKey ?? null
+    const where = dk ? ` (discovery key: ${toZBase32(dk)})` : ''
+    super(`${code}: ${message}${where}`, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HypercoreError'
     this.code = code
+    this.discoveryKey = dk
   }
 }
 
 function define<C extends HypercoreErrorCode>(code: C, name: string) {
   const cls = class extends HypercoreError {
-    constructor(message: string, options?: { cause?: unknown }) {
+    constructor(message: string, options?: HypercoreErrorOptions) {
       super(code, message, options)
       this.name = name
     }
@@ -49,6 +62,8 @@ function define<C extends HypercoreErrorCode>(code: C, name: string) {
   return cls
 }
 
+/** A precondition failed (invalid index or range), with hypercore's `ERR_ASSERTION` code. */
+export const AssertionError = define('ERR_ASSERTION', 'AssertionError')
 /** An argument is missing, of the wrong type or out of range. */
 export const BadArgumentError = define('BAD_ARGUMENT', 'BadArgumentError')
 /** The operation is not allowed in the current state (e.g. truncating past the length). */

@@ -205,6 +205,10 @@ export class TreeIterator {
     return this.index + this.factor / 2 - 1
   }
 
+  leftSpan(): number {
+    return this.index - this.factor / 2 + 1
+  }
+
   /**
    * From a leaf, grows to the largest full root that ends before tree index `end`; false when no
    * further root fits. With `nextTree`, walks the full roots of a tree of `end / 2` blocks.

@@ -1,75 +1,61 @@
 /**
  * The `Hypercore` class: a session on a core. Sessions of one core share its state (storage, tree,
- * bitfield, replication); each has its own value encoding, writability, snapshot and lifetime, and
- * the core closes when its last session does. Shaped like hypercore 11's API, promise-based and
- * typed, so ports change imports, not code.
+ * bitfield, replication); each has its own value encoding, encryption, writability, snapshot and
+ * lifetime, and the core closes when its last session does. Shaped like hypercore 11's API —
+ * including its behaviour: `get` of a missing block waits for peers (or is `null` without
+ * waiting), snapshots keep what they saw across truncations, `update` waits for peers being found.
  */
-import type { KeyPair } from '@orchard/crypto'
+import { discoveryKey as discoveryKeyOf, keyPair as generateKeyPair, type KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { Storage } from '@orchard/storage'
-import type { Protomux, SecretStream } from '@orchard/wire'
-import { Core, type CoreOpenOptions } from './core.ts'
-import type { BlockEncryption } from './encryption.ts'
+import { openNamedStorage } from '@orchard/storage/named'
+import { type Duplex, Protomux, type SecretStream } from '@orchard/wire'
+import { Core, type CoreOpenOptions, type SnapshotHold } from './core.ts'
+import { type BlockEncryption, DefaultEncryption, fromProvider, isCipher } from './encryption.ts'
 import {
+  AssertionError,
   BadArgumentError,
-  BlockNotAvailableError,
-  BlockTooLargeError,
   InvalidOperationError,
+  RequestCancelledError,
+  RequestTimeoutError,
   SessionClosedError,
   SessionNotWritableError,
   SnapshotNotAvailableError
 } from './errors.ts'
-import type { Manifest } from './manifest.ts'
-import type { Download, DownloadRange } from './replication/download.ts'
-import { type ReplicateOptions, replicate, replicationStream, replicatorOf } from './replication/protocol.ts'
-import { ByteStream, type ByteStreamOptions, ReadStream, type ReadStreamOptions } from './streams.ts'
-import { type BlockCodec, blockCodec, type ValueEncoding } from './value-encoding.ts'
+import { coreKey, type Manifest } from './manifest.ts'
+import {
+  decodeKey,
+  type EncryptionOption,
+  type GetOptions,
+  type HypercoreOptions,
+  isOptions,
+  type KeyInput
+} from './options.ts'
+import { Download, type DownloadRange } from './replication/download.ts'
+import {
+  attachCore,
+  createProtocolStream,
+  noiseOf,
+  type ProtocolStream,
+  type ReplicateOptions,
+  type ReplicationTarget,
+  replicate,
+  replicatorOf
+} from './replication/protocol.ts'
+import {
+  ByteStream,
+  type ByteStreamOptions,
+  ReadStream,
+  type ReadStreamOptions,
+  WriteStream
+} from './streams.ts'
+import { type BlockCodec, blockCodec } from './value-encoding.ts'
 import { toZBase32 } from './z32.ts'
+
+export type { GetOptions, HypercoreOptions } from './options.ts'
 
 /** hypercore's suggested maximum: every block travels in one message when replicating. */
 export const MAX_SUGGESTED_BLOCK_SIZE = 15 * 1024 * 1024
-
-export interface HypercoreOptions {
-  /** The core's key, to open a core created elsewhere (bytes or hex). */
-  key?: Uint8Array | string
-  /** Signing key pair: creates (or reopens) a writable core signed by it. */
-  keyPair?: KeyPair
-  /** A manifest for a core with non-default signers/prologue. */
-  manifest?: Manifest
-  /** Legacy cores whose key is the signer's public key. */
-  compat?: boolean
-  /** How blocks are encoded: 'binary' (default), 'utf-8', 'json' or a codec. */
-  valueEncoding?: ValueEncoding
-  /** Encrypt blocks with hypercore's default block cipher under this 32-byte key. */
-  encryptionKey?: Uint8Array
-  /** Or bring your own block cipher. */
-  encryption?: BlockEncryption
-  /** `false` opens a read-only session even when the key pair can sign. */
-  writable?: boolean
-  /** Download only what is asked for (default true); false replicates everything eagerly. */
-  sparse?: boolean
-  /** Create the core if the storage is empty (default true). */
-  createIfMissing?: boolean
-  /** Blocks larger than this are refused (default 15 MiB). */
-  maxBlockSize?: number
-  /** Wait for missing blocks to arrive from peers (default true). */
-  wait?: boolean
-  /** Milliseconds a `get` may wait (0 = no limit). */
-  timeout?: number
-  /** Freeze this session's view at its current length. */
-  snapshot?: boolean
-  /** Keep the storage open when the core closes (for stores shared by several cores). */
-  closeStorage?: boolean
-}
-
-export interface GetOptions {
-  wait?: boolean
-  timeout?: number
-  valueEncoding?: ValueEncoding
-  /** Return the stored bytes (ciphertext for encrypted cores), undecoded. */
-  raw?: boolean
-  signal?: AbortSignal
-}
 
 export interface HypercoreEvents {
   ready: []
@@ -80,6 +66,10 @@ export interface HypercoreEvents {
   upload: [index: number, byteLength: number, to: unknown]
   'peer-add': [peer: unknown]
   'peer-remove': [peer: unknown]
+  /** The manifest became known (learned from a peer). */
+  manifest: []
+  /** A peer holds the first `length` blocks in full. */
+  'remote-contiguous-length': [length: number]
 }
 
 export interface HypercoreInfo {
@@ -93,22 +83,22 @@ export interface HypercoreInfo {
 }
 
 interface Snapshot {
-  length: number
+  hold: SnapshotHold
   byteLength: number
   fork: number
-  /** Blocks at or past this index were truncated away since the snapshot was taken. */
-  validLength: number
 }
 
 /** What a session takes from the session it was opened on (which may still be opening). */
-type SessionParent = {
+interface SessionParent {
   opening: Promise<void>
   core: () => Core
   keyPair: () => KeyPair | null
-  codec: BlockCodec
+  encryption: () => BlockEncryption | null
 }
 
-export class Hypercore extends Emitter<HypercoreEvents> {
+type Opts = HypercoreOptions & { parent?: SessionParent }
+
+export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   /** Resolves when the session is open. */
   readonly opening: Promise<void>
   opened = false
@@ -117,77 +107,108 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   #core: Core | null = null
   #keyPair: KeyPair | null
   #codec: BlockCodec
+  #encodeBatch: ((blocks: unknown[]) => Uint8Array[]) | null
+  #encryption: BlockEncryption | null = null
   #readonly: boolean
   #snapshot: Snapshot | null = null
+  #findingPeers = 0
+  #releaseExclusive: (() => void) | null = null
+  #knownKey: Uint8Array | null = null
   readonly #wait: boolean
   readonly #timeout: number
   readonly #maxBlockSize: number
+  readonly #onwait: HypercoreOptions['onwait'] | null
   readonly #pending = new Set<AbortController>()
   readonly #unlisten: Array<() => void> = []
 
   /**
-   * Opens (or creates) the core in `storage`. `key` selects a core created elsewhere; without it,
-   * the storage's default core is opened, or a new writable core is created.
+   * Opens (or creates) the core in `storage` — a `Storage`, or a name: a folder in Node, an
+   * IndexedDB database in a browser. `key` selects a core created elsewhere; without it, the
+   * storage's default core is opened, or a new writable core is created.
    */
   constructor(
-    storage: Storage | Promise<Storage> | null,
-    key?: Uint8Array | string | HypercoreOptions | null,
+    storage: Storage | Promise<Storage> | string | HypercoreOptions | null,
+    key?: KeyInput | HypercoreOptions | null,
     opts?: HypercoreOptions
   )
   constructor(
-    storage: Storage | Promise<Storage> | null,
-    keyOrOpts?: Uint8Array | string | HypercoreOptions | null,
-    maybeOpts: HypercoreOptions & { parent?: SessionParent } = {}
+    storageOrOpts: Storage | Promise<Storage> | string | HypercoreOptions | null,
+    keyOrOpts?: KeyInput | HypercoreOptions | null,
+    maybeOpts: Opts = {}
   ) {
     super()
-    const isKey = typeof keyOrOpts === 'string' || keyOrOpts instanceof Uint8Array
-    const opts: HypercoreOptions & { parent?: SessionParent } = isKey
-      ? maybeOpts
-      : { ...(keyOrOpts ?? {}), ...maybeOpts }
-    const key = isKey ? keyOrOpts : (opts.key ?? null)
+    let storage = storageOrOpts as Storage | Promise<Storage> | string | null
+    let opts: Opts = maybeOpts
+    let key: KeyInput | null = null
+    if (isOptions(storageOrOpts)) {
+      opts = storageOrOpts
+      storage = opts.storage ?? null
+      key = opts.key ?? null
+    } else if (isOptions(keyOrOpts)) {
+      opts = { ...keyOrOpts, ...maybeOpts }
+      key = opts.key ?? null
+    } else {
+      key = keyOrOpts ?? opts.key ?? null
+    }
     this.#keyPair = opts.keyPair ?? null
-    this.#codec =
-      opts.valueEncoding !== undefined
-        ? blockCodec(opts.valueEncoding)
-        : (opts.parent?.codec ?? blockCodec(undefined))
+    // as in hypercore, a session does not inherit its parent's value encoding
+    this.#codec = blockCodec(opts.valueEncoding)
+    this.#encodeBatch = opts.encodeBatch ?? null
     this.#readonly = opts.writable === false
     this.#wait = opts.wait !== false
     this.#timeout = opts.timeout ?? 0
     this.#maxBlockSize = opts.maxBlockSize ?? MAX_SUGGESTED_BLOCK_SIZE
-    this.opening = this.#open(storage, key, opts)
+    this.#onwait = opts.onwait ?? null
+    // the key is known at once when given (or derivable from the key pair), as in hypercore
+    const given = key !== null ? decodeKey(key) : null
+    this.#knownKey = given
+    if (given === null && this.#keyPair && !opts.manifest && !opts.parent) {
+      this.#knownKey = derivedKey(this.#keyPair, opts)
+    }
+    this.opening = this.#open(storage, given, opts)
     this.opening.catch(() => {}) // surfaced through ready() and every method
   }
 
-  async #open(
-    storage: Storage | Promise<Storage> | null,
-    key: Uint8Array | string | null,
-    opts: HypercoreOptions & { parent?: SessionParent }
-  ): Promise<void> {
+  async #open(storage: Storage | Promise<Storage> | string | null, key: Uint8Array | null, opts: Opts) {
+    if (opts.preload) {
+      const extra = typeof opts.preload === 'function' ? await opts.preload() : await opts.preload
+      opts = { ...opts, ...extra }
+    }
     let core: Core
     if (opts.parent) {
       await opts.parent.opening
       core = opts.parent.core()
       if (this.#keyPair === null) this.#keyPair = opts.parent.keyPair()
-      await core.ready()
+      this.#encryption = opts.parent.encryption()
       core.addSession()
     } else {
       if (storage === null) throw new BadArgumentError('storage is required')
+      const store = typeof storage === 'string' ? await openNamedStorage(storage) : await storage
+      const enc = encryptionOptions(opts)
       const coreOpts: CoreOpenOptions = {
-        key: typeof key === 'string' ? hexToBytes(key) : key,
+        key: key ?? (opts.key !== undefined ? decodeKey(opts.key) : null),
         keyPair: opts.keyPair ?? null,
         manifest: opts.manifest ?? null,
         compat: opts.compat ?? false,
-        encryptionKey: opts.encryptionKey ?? null,
-        encryption: opts.encryption ?? null,
+        encryptionKey: enc.key,
+        isBlockKey: enc.isBlockKey,
+        encryption: enc.cipher ? fromProvider(enc.cipher, this) : null,
         createIfMissing: opts.createIfMissing !== false,
         sparse: opts.sparse !== false,
         closeStorage: opts.closeStorage !== false
       }
-      core = await Core.open(await storage, coreOpts)
+      core = await Core.open(store, coreOpts)
+      this.#encryption = core.encryption
     }
+    if (opts.encryption !== undefined && opts.parent) await this.#setEncryptionOption(core, opts.encryption)
     this.#core = core
     if (this.#keyPair === null) this.#keyPair = core.keyPair
-    if (opts.snapshot) this.#takeSnapshot()
+    if (this.#findingPeers > 0) replicatorOf(core).findingPeers += this.#findingPeers
+    if (opts.exclusive && opts.writable !== false) this.#releaseExclusive = await core.lockExclusive()
+    if (opts.userData) {
+      for (const [name, value] of Object.entries(opts.userData)) await this.#setUserData(core, name, value)
+    }
+    if (opts.snapshot) this.#takeSnapshot(core)
     this.#listen(core)
     this.opened = true
     this.emit('ready')
@@ -202,27 +223,21 @@ export class Hypercore extends Emitter<HypercoreEvents> {
       if (this.#snapshot === null) this.emit('append')
     })
     on('truncate', (ancestors, fork) => {
-      const snap = this.#snapshot
-      if (snap !== null && ancestors < snap.validLength) snap.validLength = ancestors
-      this.emit('truncate', ancestors, fork)
+      if (this.#snapshot === null) this.emit('truncate', ancestors, fork)
     })
-    on('download', (...a) => this.emit('download', ...a))
-    on('upload', (...a) => this.emit('upload', ...a))
-    on('peer-add', (p) => this.emit('peer-add', p))
-    on('peer-remove', (p) => this.emit('peer-remove', p))
+    for (const name of ['download', 'upload', 'peer-add', 'peer-remove', 'manifest'] as const) {
+      on(name, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => void)(name, ...args))
+    }
+    on('remote-contiguous-length', (length) => this.emit('remote-contiguous-length', length))
     on('close', () => {
       this.close().catch(() => {})
     })
   }
 
-  #takeSnapshot(): void {
-    const core = this.#core!
-    this.#snapshot = {
-      length: core.length,
-      byteLength: core.byteLength,
-      fork: core.fork,
-      validLength: core.length
-    }
+  #takeSnapshot(core: Core): void {
+    const hold: SnapshotHold = { length: core.length, validLength: core.length, retained: new Map() }
+    core.snapshots.add(hold)
+    this.#snapshot = { hold, byteLength: core.byteLength, fork: core.fork }
   }
 
   /** Resolves once open; rejects with the open error. */
@@ -232,8 +247,50 @@ export class Hypercore extends Emitter<HypercoreEvents> {
 
   async #active(): Promise<Core> {
     if (!this.opened) await this.opening
-    if (this.#closing !== null) throw new SessionClosedError('the session is closed')
+    if (this.#closing !== null) throw new SessionClosedError('the session is closed', this.#where())
     return this.#core!
+  }
+
+  #where() {
+    return { discoveryKey: this.#core?.discoveryKey ?? null }
+  }
+
+  #assertWritable(core: Core, keyPair: KeyPair | null): void {
+    if (this.#readonly || this.#snapshot || !core.canSign(keyPair)) {
+      throw new SessionNotWritableError('cannot append to a read-only core', this.#where())
+    }
+  }
+
+  // --- statics ------------------------------------------------------------------------------------
+
+  static readonly MAX_SUGGESTED_BLOCK_SIZE = MAX_SUGGESTED_BLOCK_SIZE
+  static readonly DefaultEncryption = DefaultEncryption
+
+  /** The key of a core signed by `manifest` (or by a single public key), as hypercore derives it. */
+  static key(
+    manifest: Manifest | Uint8Array,
+    opts: { compat?: boolean; version?: number; namespace?: Uint8Array } = {}
+  ): Uint8Array {
+    return coreKey(manifest, opts)
+  }
+
+  static discoveryKey(key: KeyInput): Uint8Array {
+    return discoveryKeyOf(decodeKey(key))
+  }
+
+  /** A signing key pair, deterministic when given a 32-byte seed. */
+  static keyPair(seed?: Uint8Array): KeyPair {
+    return generateKeyPair(seed)
+  }
+
+  /** The stream to replicate on (see `replicate`); pass it to several cores' `replicate`. */
+  static createProtocolStream(target: ReplicationTarget, opts: ReplicateOptions = {}) {
+    return createProtocolStream(target, opts)
+  }
+
+  /** The protomux a protocol stream carries. */
+  static getProtocolMuxer(stream: SecretStream | ProtocolStream): Protomux {
+    return Protomux.from(noiseOf(stream))
   }
 
   // --- identity -----------------------------------------------------------------------------------
@@ -245,7 +302,7 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   }
 
   get key(): Uint8Array | null {
-    return this.#core?.key ?? null
+    return this.#core?.key ?? this.#knownKey
   }
 
   get discoveryKey(): Uint8Array | null {
@@ -254,7 +311,8 @@ export class Hypercore extends Emitter<HypercoreEvents> {
 
   /** The key in z-base-32, as hypercore prints it. */
   get id(): string | null {
-    return this.#core ? toZBase32(this.#core.key) : null
+    const key = this.key
+    return key ? toZBase32(key) : null
   }
 
   get manifest(): Manifest | null {
@@ -265,8 +323,13 @@ export class Hypercore extends Emitter<HypercoreEvents> {
     return this.#keyPair
   }
 
+  /** Signs with `keyPair` from now on (this session). */
+  setKeyPair(keyPair: KeyPair | null): void {
+    this.#keyPair = keyPair
+  }
+
   get writable(): boolean {
-    return this.opened && !this.#readonly && this.#snapshot === null && this.#core!.canSign(this.#keyPair)
+    return this.opened && this.#closing === null && !this.#readonly && this.#core!.canSign(this.#keyPair)
   }
 
   get readable(): boolean {
@@ -277,23 +340,38 @@ export class Hypercore extends Emitter<HypercoreEvents> {
     return this.#snapshot !== null
   }
 
+  get encryption(): BlockEncryption | null {
+    return this.#encryption
+  }
+
   // --- state --------------------------------------------------------------------------------------
 
   get length(): number {
-    if (this.#snapshot) return this.#snapshot.length
+    if (this.#snapshot) return this.#snapshot.hold.length
     return this.#core?.length ?? 0
+  }
+
+  /** The length the signature covers (all of it: Orchard's cores hold no unsigned appends). */
+  get signedLength(): number {
+    return this.length
   }
 
   /** Bytes of all blocks (plaintext sizes; encryption padding excluded), as hypercore reports it. */
   get byteLength(): number {
     const core = this.#core
     if (core === null) return 0
-    if (this.#snapshot) return this.#snapshot.byteLength - this.#snapshot.length * core.padding
-    return core.byteLength - core.length * core.padding
+    const padding = this.padding
+    if (this.#snapshot) return this.#snapshot.byteLength - this.#snapshot.hold.length * padding
+    return core.byteLength - core.length * padding
   }
 
   get contiguousLength(): number {
-    return this.#core ? Math.min(this.length, this.#core.contiguousLength) : 0
+    return this.#core ? Math.min(this.#core.length, this.#core.contiguousLength) : 0
+  }
+
+  /** How many leading blocks some peer told us it holds (kept across reopens). */
+  get remoteContiguousLength(): number {
+    return this.#core ? Math.min(this.#core.length, this.#core.remoteContiguousLength) : 0
   }
 
   get fork(): number {
@@ -302,7 +380,7 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   }
 
   get padding(): number {
-    return this.#core?.padding ?? 0
+    return this.#encryption?.padding ?? 0
   }
 
   get peers(): readonly unknown[] {
@@ -318,66 +396,103 @@ export class Hypercore extends Emitter<HypercoreEvents> {
       contiguousLength: this.contiguousLength,
       byteLength: this.byteLength,
       fork: this.fork,
-      padding: core.padding
+      padding: this.padding
     }
   }
 
   // --- writes -------------------------------------------------------------------------------------
 
   /** Appends one block or many (atomically); returns the new length and stored byte length. */
-  async append(blocks: unknown | unknown[]): Promise<{ length: number; byteLength: number }> {
+  async append(
+    blocks: T | string | Uint8Array | Array<T | string | Uint8Array>,
+    opts: { keyPair?: KeyPair } = {}
+  ): Promise<{ length: number; byteLength: number }> {
     const core = await this.#active()
-    if (this.#readonly || this.#snapshot) throw new SessionNotWritableError('this session is read-only')
-    if (!core.canSign(this.#keyPair))
-      throw new SessionNotWritableError('this core has no key pair that can sign')
+    const keyPair = opts.keyPair ?? this.#keyPair
+    this.#assertWritable(core, keyPair)
     const list = Array.isArray(blocks) ? blocks : [blocks]
-    const encoded = new Array<Uint8Array>(list.length)
-    for (let i = 0; i < list.length; i++) {
-      const b = this.#codec.encode(list[i])
+    const encoded = this.#encodeBatch ? this.#encodeBatch(list) : list.map((b) => this.#codec.encode(b))
+    for (const b of encoded) {
       if (b.byteLength > this.#maxBlockSize) {
-        throw new BlockTooLargeError(
-          `block of ${b.byteLength} bytes exceeds the maximum of ${this.#maxBlockSize}`
+        throw new BadArgumentError(
+          `block of ${b.byteLength} bytes exceeds the maximum of ${this.#maxBlockSize}`,
+          this.#where()
         )
       }
-      encoded[i] = b
     }
     // like hypercore 11, the returned byte length counts stored bytes (encryption padding included)
-    return core.append(encoded, this.#keyPair!)
+    return core.append(encoded, keyPair!, this.#encryption)
   }
 
-  /** Truncates to `newLength` (bumping the fork unless `fork` is given). */
-  async truncate(newLength = 0, fork?: number): Promise<void> {
+  /** Truncates to `newLength`, bumping the fork unless given (as a number or `{ fork }`). */
+  async truncate(newLength = 0, opts: number | { fork?: number; keyPair?: KeyPair } = {}): Promise<void> {
     const core = await this.#active()
-    if (this.#readonly || this.#snapshot) throw new SessionNotWritableError('this session is read-only')
-    if (!core.canSign(this.#keyPair))
-      throw new SessionNotWritableError('this core has no key pair that can sign')
+    const o = typeof opts === 'number' ? { fork: opts } : opts
+    const keyPair = o.keyPair ?? this.#keyPair
+    this.#assertWritable(core, keyPair)
     checkIndex(newLength, 'truncate length')
     if (newLength > core.length) {
-      throw new InvalidOperationError(`cannot truncate to ${newLength}: the core has ${core.length} blocks`)
+      throw new InvalidOperationError(
+        `not a truncation: ${newLength} must be at most ${core.length}`,
+        this.#where()
+      )
     }
-    const nextFork = fork ?? core.fork + 1
+    const nextFork = o.fork ?? core.fork + 1
     if (!Number.isInteger(nextFork) || nextFork < core.fork)
-      throw new BadArgumentError('fork must not go backwards')
-    await core.truncate(newLength, nextFork, this.#keyPair!)
+      throw new BadArgumentError('fork must not go backwards', this.#where())
+    await core.truncate(newLength, nextFork, keyPair!)
   }
 
-  /** Deletes the local copy of blocks `[start, end)`; the core keeps its length and proofs. */
-  async clear(start: number, end = start + 1): Promise<void> {
+  /**
+   * Deletes the local copy of blocks `[start, end)`; the core keeps its length and proofs. With
+   * `diff`, resolves with how many stored blocks were freed (else null, as hypercore).
+   */
+  async clear(
+    start: number,
+    end = start + 1,
+    opts: { diff?: boolean } = {}
+  ): Promise<{ blocks: number } | null> {
     const core = await this.#active()
     checkIndex(start, 'clear start')
     checkIndex(end, 'clear end')
-    if (start >= end || start >= core.length) return
-    await core.clear(start, Math.min(end, core.length))
+    const freed =
+      start >= end || start >= core.length ? 0 : await core.clear(start, Math.min(end, core.length))
+    return opts.diff ? { blocks: freed } : null
   }
 
   async setUserData(key: string, value: Uint8Array | string | null): Promise<void> {
-    const core = await this.#active()
+    await this.#setUserData(await this.#active(), key, value)
+  }
+
+  async #setUserData(core: Core, key: string, value: Uint8Array | string | null): Promise<void> {
     await core.setUserData(key, typeof value === 'string' ? new TextEncoder().encode(value) : value)
   }
 
   async getUserData(key: string): Promise<Uint8Array | null> {
     const core = await this.#active()
     return core.getUserData(key)
+  }
+
+  /** Encrypts and decrypts this session's blocks under `key` (hypercore's default cipher). */
+  async setEncryptionKey(key: Uint8Array | null, opts: { block?: boolean } = {}): Promise<void> {
+    await this.opening
+    await this.#setEncryptionOption(this.#core!, key === null ? null : { key, block: opts.block })
+  }
+
+  /** Uses `encryption` (a cipher, or null for none) for this session's blocks. */
+  async setEncryption(encryption: BlockEncryption | null): Promise<void> {
+    await this.opening
+    await this.#setEncryptionOption(this.#core!, encryption)
+  }
+
+  async #setEncryptionOption(core: Core, option: EncryptionOption | null): Promise<void> {
+    if (option === null) {
+      this.#encryption = null
+      return
+    }
+    const { key, isBlockKey, cipher } = encryptionOptions({ encryption: option })
+    if (cipher) this.#encryption = fromProvider(cipher, this)
+    else if (key) this.#encryption = new DefaultEncryption(key, core.key, { isBlockKey, compat: core.compat })
   }
 
   // --- reads --------------------------------------------------------------------------------------
@@ -391,56 +506,93 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   }
 
   /**
-   * Block `index`, decoded with the session's value encoding. Missing blocks are waited for (from
-   * peers) unless `wait: false`, which raises `BlockNotAvailableError`.
+   * Block `index`, decoded with the session's value encoding. A missing block is waited for (from
+   * peers), or `null` with `wait: false`.
    */
-  async get(index: number, opts: GetOptions = {}): Promise<unknown> {
+  async get(index: number, opts: GetOptions = {}): Promise<T | null> {
     const core = await this.#active()
     checkIndex(index, 'block index')
-    const snap = this.#snapshot
-    if (snap !== null) {
-      if (index >= snap.validLength && index < snap.length) {
-        throw new SnapshotNotAvailableError(`block ${index} was truncated away after this snapshot was taken`)
-      }
-      if (index >= snap.length)
-        throw new BlockNotAvailableError(`block ${index} is past the snapshot length ${snap.length}`)
-    }
-    let stored = core.has(index) ? await core.getStoredBlock(index) : null
+    let stored = this.#snapshot ? this.#fromSnapshot(core, index) : null
+    if (stored === null && core.has(index)) stored = await core.getStoredBlock(index)
     if (stored === null) {
-      const wait = opts.wait ?? this.#wait
-      if (!wait) throw new BlockNotAvailableError(`block ${index} is not available locally`)
+      if (!(opts.wait ?? this.#wait)) return null
+      opts.onwait?.(index, this)
+      this.#onwait?.(index, this)
       stored = await this.#waitFor(core, index, opts)
     }
-    if (opts.raw) return stored
-    const plain = core.decryptBlock(index, stored)
+    core.marks?.add(index)
+    if (opts.raw) return stored as T
+    const plain =
+      this.#encryption && opts.decrypt !== false ? await this.#encryption.decrypt(index, stored) : stored
     const codec = opts.valueEncoding !== undefined ? blockCodec(opts.valueEncoding) : this.#codec
-    return codec.decode(plain, index)
+    return codec.decode(plain, index) as T
+  }
+
+  /** A snapshot's copy of block `index` if it outlived a truncation; throws if the snapshot lost it. */
+  #fromSnapshot(core: Core, index: number): Uint8Array | null {
+    const { hold } = this.#snapshot!
+    if (index < hold.validLength) return null
+    const kept = index < hold.length ? hold.retained.get(index) : undefined
+    if (kept) return kept
+    const what = index < hold.length ? 'was truncated away' : `is past its length ${hold.length}`
+    throw new SnapshotNotAvailableError(`block ${index} of this snapshot ${what}`, {
+      discoveryKey: core.discoveryKey
+    })
   }
 
   async #waitFor(core: Core, index: number, opts: GetOptions): Promise<Uint8Array> {
-    const ac = new AbortController()
-    this.#pending.add(ac)
-    const onAbort = () => ac.abort(opts.signal?.reason)
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const ac = this.#controller(opts)
     try {
       return await core.waitForBlock(index, { signal: ac.signal, timeout: opts.timeout ?? this.#timeout })
     } finally {
-      opts.signal?.removeEventListener('abort', onAbort)
-      this.#pending.delete(ac)
+      this.#release(ac)
     }
+  }
+
+  /** An abort controller for one wait: aborted by `opts.signal`, by closing, and by a timeout. */
+  #controller(opts: { signal?: AbortSignal; timeout?: number }, withTimeout = false): AbortController {
+    const ac = new AbortController()
+    this.#pending.add(ac)
+    const signal = opts.signal
+    if (signal) {
+      const onAbort = () => ac.abort(signal.reason)
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+      ac.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true })
+    }
+    const timeout = opts.timeout ?? this.#timeout
+    if (withTimeout && timeout > 0) {
+      const timer = setTimeout(
+        () => ac.abort(new RequestTimeoutError('request timed out', this.#where())),
+        timeout
+      )
+      ac.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+    }
+    return ac
+  }
+
+  #release(ac: AbortController): void {
+    this.#pending.delete(ac)
+    if (!ac.signal.aborted) ac.abort()
   }
 
   /**
    * The block holding byte `bytes` and the offset inside it: `[index, offset]`. Byte offsets count
-   * plaintext bytes (encryption padding excluded).
+   * plaintext bytes (encryption padding excluded). A sparse core asks peers for the tree nodes; a
+   * byte past the length waits for the core to grow (`null` with `wait: false`).
    */
-  async seek(bytes: number): Promise<[index: number, offset: number]> {
+  async seek(bytes: number, opts: GetOptions = {}): Promise<[index: number, offset: number] | null> {
     const core = await this.#active()
     checkIndex(bytes, 'byte offset')
-    if (bytes >= this.byteLength) {
-      throw new BlockNotAvailableError(`byte ${bytes} is past the byte length ${this.byteLength}`)
+    const found = await core.trySeek(bytes, this.padding)
+    if (found !== null) return found
+    if (!(opts.wait ?? this.#wait)) return null
+    const ac = this.#controller(opts, true)
+    try {
+      return await replicatorOf(core).seek(bytes, this.padding, ac.signal)
+    } finally {
+      this.#release(ac)
     }
-    return core.seek(bytes)
   }
 
   /** The Merkle tree hash at `length` (default: the session's length). */
@@ -448,64 +600,131 @@ export class Hypercore extends Emitter<HypercoreEvents> {
     const core = await this.#active()
     checkIndex(length, 'length')
     if (length > core.length)
-      throw new InvalidOperationError(`length ${length} is past the core length ${core.length}`)
+      throw new InvalidOperationError(
+        `length ${length} is past the core length ${core.length}`,
+        this.#where()
+      )
     return core.treeHash(length)
   }
 
   /** Reads blocks `[start, end)` in order (`live`: then follows appends). */
   createReadStream(opts: ReadStreamOptions = {}): ReadStream {
-    return new ReadStream(this, opts)
+    return new ReadStream(this as Hypercore<unknown>, opts)
   }
 
   /** Reads bytes `[byteOffset, byteOffset + byteLength)` across blocks. */
   createByteStream(opts: ByteStreamOptions = {}): ByteStream {
-    return new ByteStream(this, opts)
+    return new ByteStream(this as Hypercore<unknown>, opts)
+  }
+
+  /** Appends what is written to it (`write`, `end`, then `finish`). */
+  createWriteStream(): WriteStream {
+    return new WriteStream(this as Hypercore<unknown>)
+  }
+
+  // --- mark and sweep -----------------------------------------------------------------------------
+
+  /** Starts marking: blocks read (or marked) from now on are kept by {@link sweep}. */
+  async startMarking(): Promise<void> {
+    const core = await this.#active()
+    if (core.marks !== null) throw new AssertionError('this core is already marking', this.#where())
+    core.marks = new Set()
+  }
+
+  /** Marks blocks `[start, end)` as in use. */
+  async markBlock(start: number, end = start + 1): Promise<void> {
+    const core = await this.#active()
+    core.marks ??= new Set()
+    for (let i = start; i < end; i++) core.marks.add(i)
+  }
+
+  /** Forgets every mark. */
+  async clearMarkings(): Promise<void> {
+    const core = await this.#active()
+    core.marks = null
+  }
+
+  /** Clears every stored block that was not marked since {@link startMarking}, then stops marking. */
+  async sweep(): Promise<void> {
+    const core = await this.#active()
+    if (this.#snapshot) throw new AssertionError('cannot sweep a snapshot', this.#where())
+    const marks = core.marks ?? new Set<number>()
+    let start = -1
+    for (let i = 0; i <= core.length; i++) {
+      const unmarked = i < core.length && !marks.has(i)
+      if (unmarked && start === -1) start = i
+      if (!unmarked && start !== -1) {
+        await core.clear(start, i)
+        start = -1
+      }
+    }
+    core.marks = null
   }
 
   // --- replication --------------------------------------------------------------------------------
 
   /**
-   * Replicates this core with a peer: `true`/`false` for initiator/responder (on `opts.stream`,
-   * the byte transport), or an existing secret-stream / protomux shared with other cores.
-   * Returns the secret-stream.
+   * Replicates this core with a peer: `true`/`false` for initiator/responder — on `opts.stream`
+   * (a byte transport), or, without one, returning a raw stream to pipe into the peer's
+   * (`a.replicate(true).pipe(b.replicate(false)).pipe(…)`); or an existing secret-stream,
+   * protomux or protocol stream shared with other cores.
    */
-  replicate(target: boolean | SecretStream | Protomux, opts: ReplicateOptions = {}): SecretStream {
+  replicate(target: boolean, opts: ReplicateOptions & { stream: Duplex }): SecretStream
+  replicate(target: SecretStream | Protomux, opts?: ReplicateOptions): SecretStream
+  replicate(target: ReplicationTarget, opts?: ReplicateOptions): SecretStream | ProtocolStream
+  replicate(target: ReplicationTarget, opts: ReplicateOptions = {}): SecretStream | ProtocolStream {
     if (this.#core !== null) return replicate(this.#core, target, opts)
     // not open yet (hypercore allows this): the stream starts now — the secret-stream keeps what
     // arrives — and the core's channel joins it once the core is open
-    const stream = replicationStream(target, opts)
+    const outer = createProtocolStream(target, opts)
     this.ready().then(
-      () => replicate(this.core, stream, opts),
-      (err: unknown) => stream.destroy(err as Error)
+      () => attachCore(this.core, noiseOf(outer), opts),
+      (err: unknown) => noiseOf(outer).destroy(err as Error)
     )
-    return stream
+    return outer
   }
 
   /** Fetches blocks `[start, end)` (or `blocks`) from peers; `.done()` resolves when all are stored. */
   download(range: DownloadRange = {}): Download {
-    return replicatorOf(this.core).download(range)
+    const d = new Download(range)
+    this.opening.then(
+      () => (this.#closing ? d.destroy() : replicatorOf(this.core).download(d)),
+      () => d.destroy()
+    )
+    return d
   }
 
-  /** Waits until a peer's longer length has been verified (true), or nothing newer is known (false). */
-  async update(opts: { timeout?: number } = {}): Promise<boolean> {
-    const core = await this.#active()
-    const start = core.length
-    const ahead = () =>
-      replicatorOf(core).peers.some((p) => p.remoteFork === core.fork && p.remoteLength > core.length)
-    if (!ahead()) return false
-    const deadline = Date.now() + (opts.timeout ?? 10_000)
-    while (core.length === start && ahead() && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          core.off('append', done)
-          resolve()
-        }
-        const timer = setTimeout(done, Math.max(0, deadline - Date.now()))
-        core.on('append', done)
-      })
+  /**
+   * Waits for peers to bring a longer (or forked) core: true if it moved, false when no peer can
+   * move it. Waits by default only while peers are being found ({@link findingPeers}); `wait: true`
+   * waits for connected and connecting peers too. A writable core does not update unless `force`.
+   */
+  async update(opts: { wait?: boolean; force?: boolean } = {}): Promise<boolean> {
+    if (!this.opened) await this.opening
+    if (this.#closing !== null || this.#snapshot !== null) return false
+    if (this.writable && !opts.force) return false
+    const replicator = replicatorOf(this.core)
+    if (!(opts.wait ?? replicator.findingPeers > 0)) return false
+    return replicator.waitForUpgrade()
+  }
+
+  /**
+   * Tells the core that peers are being looked for (e.g. a swarm is joining): `update` waits until
+   * the returned function is called. Call it once discovery is done.
+   */
+  findingPeers(): () => void {
+    this.#findingPeers++
+    if (this.#core !== null) replicatorOf(this.#core).findingPeers++
+    let once = true
+    return () => {
+      if (!once || this.#closing !== null) return
+      once = false
+      this.#findingPeers--
+      if (this.#core !== null) {
+        const r = replicatorOf(this.#core)
+        if (--r.findingPeers === 0) r.update()
+      }
     }
-    return core.length > start
   }
 
   /**
@@ -513,16 +732,19 @@ export class Hypercore extends Emitter<HypercoreEvents> {
    * `encoding` is a value encoding (`'binary'` default, `'utf-8'`, `'json'`, or a codec), applied
    * to the message bytes as hypercore applies its own; a message that does not decode is dropped.
    */
-  registerExtension<T = Uint8Array>(
+  registerExtension<M = Uint8Array>(
     name: string,
-    handlers: { encoding?: ValueEncoding; onmessage?: (message: T, peer: unknown) => void } = {}
+    handlers: {
+      encoding?: HypercoreOptions['valueEncoding']
+      onmessage?: (message: M, peer: unknown) => void
+    } = {}
   ) {
     const codec = blockCodec(handlers.encoding)
     const ext = replicatorOf(this.core).registerExtension(name, {
       onmessage: (bytes, peer) => {
-        let message: T
+        let message: M
         try {
-          message = codec.decode(bytes, -1) as T
+          message = codec.decode(bytes, -1) as M
         } catch {
           return // an undecodable extension message is the extension's problem, not the replication's
         }
@@ -531,8 +753,8 @@ export class Hypercore extends Emitter<HypercoreEvents> {
     })
     return {
       name,
-      send: (message: T, peer: unknown) => ext.send(codec.encode(message), peer as never),
-      broadcast: (message: T) => ext.broadcast(codec.encode(message)),
+      send: (message: M, peer: unknown) => ext.send(codec.encode(message), peer as never),
+      broadcast: (message: M) => ext.broadcast(codec.encode(message)),
       destroy: () => ext.destroy()
     }
   }
@@ -540,62 +762,88 @@ export class Hypercore extends Emitter<HypercoreEvents> {
   // --- sessions -----------------------------------------------------------------------------------
 
   /** A new session on the same core: shared state, its own options and lifetime. */
-  session(
-    opts: Omit<
-      HypercoreOptions,
-      'key' | 'manifest' | 'compat' | 'encryptionKey' | 'encryption' | 'createIfMissing'
-    > = {}
-  ): Hypercore {
-    if (this.#closing !== null) throw new SessionClosedError('cannot open a session on a closed session')
+  session<S = T>(
+    opts: Omit<HypercoreOptions, 'key' | 'manifest' | 'compat' | 'createIfMissing' | 'storage'> = {}
+  ): Hypercore<S> {
+    if (this.#closing !== null)
+      throw new SessionClosedError('cannot open a session on a closing core', this.#where())
     // like hypercore, a session can be opened before its parent is ready: it opens with it
     const parent: SessionParent = {
       opening: this.opening,
       core: () => this.#core!,
       keyPair: () => this.#keyPair,
-      codec: this.#codec
+      encryption: () => this.#encryption
     }
-    return new Hypercore(null, null, {
+    return new Hypercore<S>(null, null, {
       wait: this.#wait,
       timeout: this.#timeout,
+      onwait: this.#onwait ?? undefined,
       ...opts,
+      // a session of a read-only session is read-only unless it asks otherwise
+      writable: opts.writable ?? !this.#readonly,
       parent
     } as HypercoreOptions)
   }
 
-  /** A session frozen at the current length: appends don't move it; truncation invalidates what it cut. */
-  snapshot(opts: Parameters<Hypercore['session']>[0] = {}): Hypercore {
-    return this.session({ ...opts, snapshot: true })
+  /** A session frozen at the current length: appends don't move it; it keeps what truncations cut. */
+  snapshot<S = T>(opts: Parameters<Hypercore['session']>[0] = {}): Hypercore<S> {
+    return this.session<S>({ ...opts, snapshot: true })
   }
 
-  /** Closes this session; the core closes with its last session. Pending `get`s are cancelled. */
-  close(): Promise<void> {
-    if (this.#closing === null) this.#closing = this.#close()
+  /**
+   * Closes this session; the core closes with its last session. Pending `get`s are rejected with
+   * `error` (default `SESSION_CLOSED`).
+   */
+  close(opts: { error?: Error } = {}): Promise<void> {
+    if (this.#closing === null) this.#closing = this.#close(opts.error ?? null)
     return this.#closing
   }
 
-  async #close(): Promise<void> {
+  async #close(error: Error | null): Promise<void> {
     try {
       await this.opening
     } catch {
       this.closed = true
       return
     }
-    for (const ac of this.#pending) ac.abort(new SessionClosedError('the session was closed'))
+    const core = this.#core!
+    const reason = error ?? new RequestCancelledError('the session was closed', this.#where())
+    for (const ac of this.#pending) ac.abort(reason)
     for (const off of this.#unlisten) off()
-    await this.#core!.removeSession()
+    if (this.#findingPeers > 0) {
+      const r = replicatorOf(core)
+      r.findingPeers -= this.#findingPeers
+      this.#findingPeers = 0
+      r.update()
+    }
+    if (this.#snapshot) core.snapshots.delete(this.#snapshot.hold)
+    this.#releaseExclusive?.()
+    await core.removeSession()
     this.closed = true
     this.emit('close')
   }
 }
 
 function checkIndex(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0)
-    throw new BadArgumentError(`${what} must be a non-negative integer, got ${n}`)
+  if (!Number.isSafeInteger(n) || n < 0) throw new AssertionError(`${what} is invalid: ${n}`)
 }
 
-function hexToBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new BadArgumentError('a string key must be 64 hex characters')
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
-  return out
+/** The key a default single-signer core of `keyPair` gets (null if crypto is not ready yet). */
+function derivedKey(keyPair: KeyPair, opts: HypercoreOptions): Uint8Array | null {
+  try {
+    return coreKey(keyPair.publicKey, { compat: opts.compat })
+  } catch {
+    return null
+  }
+}
+
+/** hypercore 11's encryption options, as a key (default cipher) or a cipher. */
+function encryptionOptions(opts: Pick<HypercoreOptions, 'encryption' | 'encryptionKey' | 'isBlockKey'>) {
+  const e = opts.encryption
+  if (opts.encryptionKey) return { key: opts.encryptionKey, isBlockKey: !!opts.isBlockKey, cipher: null }
+  if (e === undefined || e === null) return { key: null, isBlockKey: false, cipher: null }
+  if (e instanceof Uint8Array) return { key: e, isBlockKey: false, cipher: null }
+  if (isCipher(e)) return { key: null, isBlockKey: false, cipher: e }
+  if ('key' in e && e.key instanceof Uint8Array) return { key: e.key, isBlockKey: !!e.block, cipher: null }
+  throw new BadArgumentError('encryption must be a 32-byte key, { key, block } or a cipher')
 }

@@ -296,3 +296,28 @@ export function isCompat(key: Uint8Array, manifest: Manifest | null): boolean {
   for (let i = 0; i < pk.byteLength; i++) if (pk[i] !== key[i]) return false
   return true
 }
+
+/**
+ * The key of a core signed per `manifest` — or, given a 32-byte public key, by that one signer
+ * (with `version`/`namespace`) — as hypercore's `Hypercore.key` derives it; `compat` cores use
+ * the signer's public key itself. An encoded manifest is decoded first.
+ */
+export function coreKey(
+  manifest: ManifestInput | Manifest | Uint8Array,
+  opts: { compat?: boolean; version?: number; namespace?: Uint8Array } = {}
+): Uint8Array {
+  let input: ManifestInput | Manifest
+  if (manifest instanceof Uint8Array) {
+    input =
+      manifest.byteLength === 32
+        ? { version: opts.version, signers: [{ publicKey: manifest, namespace: opts.namespace }] }
+        : decodeManifest(manifest)
+  } else input = manifest
+  const normalised = createManifest(input as ManifestInput)
+  if (opts.compat) {
+    const signer = normalised.signers[0]
+    if (!signer) throw new BadArgumentError('a compat key needs a signer')
+    return signer.publicKey.slice()
+  }
+  return manifestHash(normalised)
+}

@@ -8,6 +8,7 @@
  *          02                      → uint next core id
  * meta     id ‖ 00                 → CoreAuth   (key, manifest, key pair; written once)
  *          id ‖ 01                 → CoreHead   (fork, length, signature, contiguous length)
+ *          id ‖ 02                 → CoreHints  (what peers told us: remote contiguous length)
  * tree     id ‖ u64be(index)       → node (uint size ‖ 32-byte hash)
  * blocks   id ‖ u64be(index)       → stored block (ciphertext when encrypted)
  * bitfield id ‖ u32be(page)        → 4 KiB bitfield page (only pages past the contiguous prefix)
@@ -61,6 +62,13 @@ export const coreHead = struct({
   signature: optionalBuffer
 })
 export type CoreHead = Infer<typeof coreHead>
+
+/** Hints learned from peers, kept across reopens (hypercore's header hints). */
+export const coreHints = struct({
+  version: uint,
+  remoteContiguousLength: uint
+})
+export type CoreHints = Infer<typeof coreHints>
 
 const treeNodeValue = struct({ size: uint, hash: fixed32 })
 
@@ -194,6 +202,11 @@ export class CoreStorage {
     return v === null ? null : decodeRecord(coreHead, v, 'core head')
   }
 
+  async getHints(): Promise<CoreHints | null> {
+    const v = await this.storage.get('meta', this.#metaKey(2))
+    return v === null ? null : decodeRecord(coreHints, v, 'core hints')
+  }
+
   getBlock(index: number): Promise<Uint8Array | null> {
     return this.storage.get('blocks', this.indexKey(index))
   }
@@ -242,6 +255,10 @@ export class CoreStorage {
 
   putHead(head: CoreHead): BatchOp {
     return { type: 'put', store: 'meta', key: this.#metaKey(1), value: encode(coreHead, head) }
+  }
+
+  putHints(hints: CoreHints): BatchOp {
+    return { type: 'put', store: 'meta', key: this.#metaKey(2), value: encode(coreHints, hints) }
   }
 
   putBlock(index: number, value: Uint8Array): BatchOp {

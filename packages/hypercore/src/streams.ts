@@ -3,7 +3,7 @@
  * new appends live), or a byte range across block boundaries. `destroy()` (or breaking out of the
  * loop) stops them and cancels any wait.
  */
-import { once } from '@orchard/events'
+import { Emitter, once } from '@orchard/events'
 import type { Hypercore } from './hypercore.ts'
 
 export interface ReadStreamOptions {
@@ -19,11 +19,11 @@ export interface ReadStreamOptions {
 }
 
 export class ReadStream implements AsyncIterable<unknown> {
-  readonly #core: Hypercore
+  readonly #core: Hypercore<unknown>
   readonly #opts: ReadStreamOptions
   readonly #abort = new AbortController()
 
-  constructor(core: Hypercore, opts: ReadStreamOptions) {
+  constructor(core: Hypercore<unknown>, opts: ReadStreamOptions) {
     this.#core = core
     this.#opts = opts
   }
@@ -66,11 +66,11 @@ export interface ByteStreamOptions {
 }
 
 export class ByteStream implements AsyncIterable<Uint8Array> {
-  readonly #core: Hypercore
+  readonly #core: Hypercore<unknown>
   readonly #opts: ByteStreamOptions
   readonly #abort = new AbortController()
 
-  constructor(core: Hypercore, opts: ByteStreamOptions) {
+  constructor(core: Hypercore<unknown>, opts: ByteStreamOptions) {
     this.#core = core
     this.#opts = opts
   }
@@ -86,7 +86,9 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
     const start = this.#opts.byteOffset ?? 0
     let remaining = this.#opts.byteLength ?? Math.max(0, core.byteLength - start)
     if (remaining === 0) return
-    let [index, offset] = await core.seek(start)
+    const found = await core.seek(start, { signal, timeout: this.#opts.timeout })
+    if (found === null) return
+    let [index, offset] = found
     try {
       while (remaining > 0 && !signal.aborted) {
         const block = (await core.get(index++, {
@@ -104,5 +106,77 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
     } finally {
       this.#abort.abort()
     }
+  }
+}
+
+interface WriteStreamEvents {
+  finish: []
+  close: []
+  error: [err: Error]
+}
+
+/**
+ * Appends what is written, in order: writes queued in one tick land as one atomic `append`.
+ * `end()` flushes and emits `finish`, then `close`; a failed append emits `error` and destroys it.
+ */
+export class WriteStream extends Emitter<WriteStreamEvents> {
+  readonly #core: Hypercore<unknown>
+  #queue: unknown[] = []
+  #writing: Promise<void> = Promise.resolve()
+  #flushQueued = false
+  #ended = false
+  destroyed = false
+
+  constructor(core: Hypercore<unknown>) {
+    super()
+    this.#core = core
+  }
+
+  /** Queues `value` for appending; false once ended or destroyed. */
+  write(value: unknown): boolean {
+    if (this.#ended || this.destroyed) return false
+    this.#queue.push(value)
+    if (!this.#flushQueued) {
+      this.#flushQueued = true
+      queueMicrotask(() => this.#flush())
+    }
+    return true
+  }
+
+  /** Writes `value` (if given), then finishes once everything is appended. */
+  end(value?: unknown): void {
+    if (value !== undefined) this.write(value)
+    if (this.#ended) return
+    this.#ended = true
+    queueMicrotask(() => {
+      this.#flush()
+      this.#writing.then(() => {
+        if (this.destroyed) return
+        this.emit('finish')
+        this.destroy()
+      })
+    })
+  }
+
+  destroy(err?: Error): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    if (err) this.emit('error', err)
+    this.emit('close')
+  }
+
+  #flush(): void {
+    this.#flushQueued = false
+    if (this.#queue.length === 0 || this.destroyed) return
+    const batch = this.#queue
+    this.#queue = []
+    this.#writing = this.#writing.then(async () => {
+      if (this.destroyed) return
+      try {
+        await this.#core.append(batch)
+      } catch (err) {
+        this.destroy(err as Error)
+      }
+    })
   }
 }

@@ -6,7 +6,7 @@
 import { type Codec, decode, encode } from '@orchard/codec'
 import { BadArgumentError, DecodingError } from './errors.ts'
 
-export type ValueEncoding = 'binary' | 'utf-8' | 'utf8' | 'json' | Codec<unknown, never>
+export type ValueEncoding = 'binary' | 'utf-8' | 'utf8' | 'json' | Codec<unknown, never> | PlainEncoding
 
 /** Encodes and decodes block values. */
 export interface BlockCodec {
@@ -73,11 +73,38 @@ function fromCodec(codec: Codec<unknown, never>): BlockCodec {
   }
 }
 
+/** An encoding as `{ encode(value): bytes, decode(bytes): value }` (abstract-encoding's shape). */
+export interface PlainEncoding {
+  encode(value: unknown): Uint8Array
+  decode(bytes: Uint8Array): unknown
+}
+
+function fromPlain(enc: PlainEncoding): BlockCodec {
+  return {
+    name: 'custom',
+    encode(value) {
+      const bytes = enc.encode(value)
+      if (!(bytes instanceof Uint8Array)) throw new BadArgumentError('a value encoding must encode to bytes')
+      return bytes
+    },
+    decode(bytes, index) {
+      try {
+        return enc.decode(bytes)
+      } catch (err) {
+        throw new DecodingError(`block ${index} does not decode under the value encoding`, { cause: err })
+      }
+    }
+  }
+}
+
 /** The block codec for a `valueEncoding` option. */
 export function blockCodec(enc: ValueEncoding | undefined): BlockCodec {
   if (enc === undefined || enc === 'binary') return binary
   if (enc === 'utf-8' || enc === 'utf8') return utf8
   if (enc === 'json') return json
-  if (typeof enc === 'object' && enc !== null && typeof enc.decode === 'function') return fromCodec(enc)
+  if (typeof enc === 'object' && enc !== null && typeof enc.decode === 'function') {
+    // a compact-encoding codec (preencode/encode into a state), or a plain { encode, decode }
+    return 'preencode' in enc ? fromCodec(enc) : fromPlain(enc as unknown as PlainEncoding)
+  }
   throw new BadArgumentError(`unknown valueEncoding ${String(enc)}`)
 }

@@ -67,6 +67,14 @@ export class BlockWaiters {
     for (const w of [...set]) w.resolve(block)
   }
 
+  /** Resolves the waiters of blocks `start + i` with `blocks[i]` (a local append). */
+  resolveRange(start: number, blocks: readonly Uint8Array[]): void {
+    for (const index of [...this.#byIndex.keys()]) {
+      const block = blocks[index - start]
+      if (block !== undefined) this.resolve(index, block)
+    }
+  }
+
   /** Rejects every waiter (core closing). */
   rejectAll(err: unknown): void {
     for (const set of [...this.#byIndex.values()]) for (const w of [...set]) w.reject(err)

@@ -16,3 +16,22 @@ export function toZBase32(bytes: Uint8Array): string {
   if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31]
   return out
 }
+
+/** Decodes z-base-32; null when a character is not in the alphabet. */
+export function fromZBase32(text: string): Uint8Array | null {
+  const out = new Uint8Array(Math.floor((text.length * 5) / 8))
+  let bits = 0
+  let value = 0
+  let n = 0
+  for (const ch of text) {
+    const v = ALPHABET.indexOf(ch)
+    if (v === -1) return null
+    value = ((value << 5) | v) & 0xffff
+    bits += 5
+    if (bits >= 8) {
+      out[n++] = (value >>> (bits - 8)) & 0xff
+      bits -= 8
+    }
+  }
+  return out
+}

@@ -45,6 +45,22 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
     this.emit('close', err ?? null)
   }
 
+  /**
+   * Forwards everything this side receives into `dest` (its end too; a destroy with an error
+   * destroys `dest`), and returns `dest` so two raw streams chain as `a.pipe(b).pipe(a)`.
+   * Honors `dest`'s backpressure only as far as its own buffering does.
+   */
+  pipe<D extends Duplex>(dest: D): D {
+    this.on('data', (chunk) => {
+      if (!dest.destroyed) dest.write(chunk)
+    })
+    this.on('end', () => dest.end())
+    this.on('close', (err) => {
+      if (err) dest.destroy(err)
+    })
+    return dest
+  }
+
   protected abstract _end(): void
   protected abstract _destroy(err: Error | null): void
 

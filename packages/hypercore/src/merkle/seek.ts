@@ -110,6 +110,32 @@ export async function seekBlock(
   bytes: number,
   padding: number
 ): Promise<[number, number] | null> {
+  const found = await seekOrNarrow(reader, roots, bytes, padding)
+  return found === null || 'range' in found ? null : found.at
+}
+
+/**
+ * Like {@link seekBlock}, but when a node on the path is missing it says which blocks the byte
+ * lies in (`range`, inclusive): fetching any of them brings the nodes that narrow it down, which
+ * is how hypercore seeks on a sparse core. Null when the byte is past the roots.
+ */
+export async function seekOrNarrow(
+  reader: TreeNodeReader,
+  roots: readonly TreeNode[],
+  bytes: number,
+  padding: number
+): Promise<{ at: [number, number] } | { range: [number, number] } | null> {
+  const found = await walk(reader, roots, bytes, padding)
+  if (found === null || 'range' in found) return found
+  return { at: found }
+}
+
+async function walk(
+  reader: TreeNodeReader,
+  roots: readonly TreeNode[],
+  bytes: number,
+  padding: number
+): Promise<[number, number] | { range: [number, number] } | null> {
   if (!bytes) return [0, 0]
   for (const root of roots) {
     const size = unpaddedSize(root, padding)
@@ -121,7 +147,10 @@ export async function seekBlock(
     const ite = new TreeIterator(root.index)
     while (ite.index % 2 === 1) {
       const left = await reader.getNode(ite.leftChild())
-      if (left === null) return null
+      if (left === null) {
+        ite.parent()
+        return { range: [ite.leftSpan() / 2, ite.rightSpan() / 2] }
+      }
       const lsize = unpaddedSize(left, padding, ite.countLeaves())
       if (lsize === bytes) return [(ite.rightSpan() + 2) / 2, 0]
       if (lsize > bytes) continue

@@ -4,6 +4,7 @@
  * which the core writes atomically and then {@link MerkleTree.commit}s.
  */
 import { appendTree, tree as treeHash } from '@orchard/crypto'
+import { pushAll } from '../bytes.ts'
 import { treeSignable, treeSignableCompat } from '../caps.ts'
 import { BadArgumentError, InvalidOperationError } from '../errors.ts'
 import { fullRoots, TreeIterator } from '../flat-tree.ts'
@@ -11,7 +12,7 @@ import { TreeBatch, type TreeState } from './batch.ts'
 import { CachedNodes } from './cache.ts'
 import { type TreeNode, type TreeNodeReader, totalSize } from './nodes.ts'
 import { generateProof, type Proof, type ProofRequest } from './proof.ts'
-import { byteOffset, nodeOrError, seekBlock } from './seek.ts'
+import { byteOffset, nodeOrError, seekBlock, seekOrNarrow } from './seek.ts'
 import { verifyProof } from './verify.ts'
 
 export interface TreeHead {
@@ -81,7 +82,7 @@ export class MerkleTree implements TreeState {
     const { nodes, roots } = appendTree(this.roots, blocks)
     let added = 0
     for (const b of blocks) added += b.byteLength
-    batch.nodes.push(...nodes)
+    pushAll(batch.nodes, nodes)
     batch.setRoots(roots, this.length + blocks.length, this.byteLength + added)
     return batch
   }
@@ -171,6 +172,13 @@ export class MerkleTree implements TreeState {
     checkIndex(bytes, 'byte offset')
     checkIndex(padding, 'padding')
     return seekBlock(this.reader, this.roots, bytes, padding)
+  }
+
+  /** Like {@link seek}, or the inclusive block range the byte lies in when nodes are missing. */
+  seekOrNarrow(bytes: number, padding = 0) {
+    checkIndex(bytes, 'byte offset')
+    checkIndex(padding, 'padding')
+    return seekOrNarrow(this.reader, this.roots, bytes, padding)
   }
 
   /**

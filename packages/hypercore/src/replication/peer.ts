@@ -289,8 +289,20 @@ export class Peer {
     if (m.start + m.length > MAX_BLOCKS)
       throw new ProtocolError(`range ${m.start}+${m.length} is out of bounds`)
     this.remote.range(m.start, m.length, m.drop)
-    if (!m.drop) for (let i = m.start; i < m.start + Math.min(m.length, 64); i++) this.notAvailable.delete(i)
+    if (!m.drop && m.start === 0) this.replicator.onRemoteContiguous(this, m.length)
+    if (!m.drop) this.#available(m.start, m.start + m.length)
     if (!m.drop) this.replicator.onPeerUpdate(this, false)
+  }
+
+  /** The peer now has `[start, end)`: blocks it once said it lacked may be asked for again. */
+  #available(start: number, end: number): void {
+    const missing = this.notAvailable
+    if (missing.size === 0) return
+    if (missing.size < end - start) {
+      for (const i of missing) if (i >= start && i < end) missing.delete(i)
+    } else {
+      for (let i = start; i < end; i++) missing.delete(i)
+    }
   }
 
   onbitfield(m: { start: number; bitfield: Uint32Array }): void {

@@ -4,9 +4,16 @@
  * module creates the stream when given a transport, opens the channel, and routes each decoded
  * message to the core's peer state; any error a handler raises drops that peer.
  */
-import { type Channel, type Duplex, Protomux, SecretStream, type SecretStreamOptions } from '@orchard/wire'
+import {
+  type Channel,
+  type Duplex,
+  memoryPair,
+  Protomux,
+  SecretStream,
+  type SecretStreamOptions
+} from '@orchard/wire'
 import type { Core } from '../core.ts'
-import { ProtocolError } from '../errors.ts'
+import { BadArgumentError, ProtocolError } from '../errors.ts'
 import type { ReplicationChannel } from './channel.ts'
 import * as m from './messages.ts'
 import { Peer } from './peer.ts'
@@ -20,9 +27,22 @@ export interface ReplicateOptions
     Pick<SecretStreamOptions, 'keyPair' | 'firewall'> {
   /** The byte transport to run the secret-stream on (TCP, WebSocket, WebRTC, in-memory). */
   stream?: Duplex
-  /** Keep-alive interval for streams we create (default 5 000 ms, as hypercore). */
-  keepAlive?: number
+  /** Keep-alive interval for streams we create (default 5 000 ms, as hypercore; false = none). */
+  keepAlive?: number | false
+  /** Called with the discovery key of every core the remote opens that we have not. */
+  ondiscoverykey?: (discoveryKey: Uint8Array) => void | Promise<void>
 }
+
+/**
+ * What `replicate(true | false)` returns without a transport: the raw (encrypted) side of a new
+ * secret-stream, to pipe into another peer's (`a.pipe(b).pipe(a)`), as hypercore's does.
+ */
+export interface ProtocolStream extends Duplex {
+  readonly noiseStream: SecretStream
+}
+
+/** Anything `replicate` accepts as its first argument. */
+export type ReplicationTarget = boolean | SecretStream | Protomux | ProtocolStream
 
 const replicators = new WeakMap<Core, Replicator>()
 
@@ -37,41 +57,84 @@ export function replicatorOf(core: Core, opts: ReplicatorOptions = {}): Replicat
 }
 
 /**
- * Replicates `core` over `target`: `true`/`false` creates a secret-stream as initiator/responder
- * (on `opts.stream` if given, else attach a transport later with `stream.start(duplex)`); a
- * secret-stream (or a protomux on one) is used as is, so many cores can share one connection.
- * Returns the secret-stream.
+ * Replicates `core` over `target` (see {@link createProtocolStream}); many cores can share one
+ * stream. Returns what `createProtocolStream` returns.
  */
 export function replicate(
   core: Core,
-  target: boolean | SecretStream | Protomux,
+  target: ReplicationTarget,
   opts: ReplicateOptions = {}
-): SecretStream {
-  const stream = replicationStream(target, opts)
+): SecretStream | ProtocolStream {
+  const outer = createProtocolStream(target, opts)
+  attachCore(core, noiseOf(outer), opts)
+  return outer
+}
+
+/** Joins `core`'s channel to the protomux on `stream` (once the stream is open). */
+export function attachCore(core: Core, stream: SecretStream, opts: ReplicatorOptions = {}): void {
   const mux = Protomux.from(stream)
   const replicator = replicatorOf(core, opts)
   // the remote's open can arrive before our `opened` callback runs: answer it when it does
   mux.pair({ protocol: PROTOCOL, id: core.discoveryKey }, () => attach(core, replicator, mux, stream))
+  // until the stream opens, `update` counts it as a peer that may still bring an upgrade
+  replicator.connecting++
   void stream.opened.then((ok) => {
     if (ok) attach(core, replicator, mux, stream)
+    replicator.connecting--
+    replicator.update()
   })
   core.once('close', () => mux.unpair({ protocol: PROTOCOL, id: core.discoveryKey }))
-  return stream
 }
 
-/** The secret-stream `replicate` runs on: a new one for `true`/`false`, else the given one's. */
-export function replicationStream(
-  target: boolean | SecretStream | Protomux,
-  opts: ReplicateOptions
-): SecretStream {
+/**
+ * The stream replication runs on, as hypercore's `createProtocolStream`:
+ * - `true`/`false` with `opts.stream`: a secret-stream (initiator/responder) on that transport;
+ * - `true`/`false` alone: a new secret-stream whose raw side is returned, to pipe to a peer;
+ * - a secret-stream, a protomux on one, or a raw side returned earlier: reused.
+ */
+export function createProtocolStream(
+  target: ReplicationTarget,
+  opts: ReplicateOptions = {}
+): SecretStream | ProtocolStream {
+  let outer: SecretStream | ProtocolStream
   if (typeof target === 'boolean') {
-    return new SecretStream(target, opts.stream ?? null, {
-      keyPair: opts.keyPair,
-      firewall: opts.firewall,
-      keepAlive: opts.keepAlive ?? 5000
+    const keepAlive = opts.keepAlive === false ? 0 : (opts.keepAlive ?? 5000)
+    const options = { keyPair: opts.keyPair, firewall: opts.firewall, keepAlive }
+    if (opts.stream) {
+      outer = new SecretStream(target, opts.stream, options)
+    } else {
+      const [raw, inner] = memoryPair()
+      const noise = new SecretStream(target, inner, options)
+      outer = Object.assign(raw, { noiseStream: noise })
+    }
+  } else if (target instanceof Protomux) {
+    outer = target.stream as SecretStream
+  } else if (target instanceof SecretStream || isProtocolStream(target)) {
+    outer = target
+  } else {
+    throw new BadArgumentError(
+      'replicate() takes true/false, a secret-stream, a protomux or a protocol stream'
+    )
+  }
+  const noise = noiseOf(outer)
+  const mux = Protomux.from(noise)
+  if (opts.ondiscoverykey) {
+    const ondiscoverykey = opts.ondiscoverykey
+    mux.pair({ protocol: PROTOCOL }, (id) => {
+      if (id?.byteLength !== 32) throw new BadArgumentError('invalid discovery key')
+      return ondiscoverykey(id)
     })
   }
-  return target instanceof Protomux ? (target.stream as SecretStream) : target
+  return outer
+}
+
+function isProtocolStream(x: unknown): x is ProtocolStream {
+  return typeof x === 'object' && x !== null && (x as ProtocolStream).noiseStream instanceof SecretStream
+}
+
+/** The secret-stream under a stream `createProtocolStream` returned. */
+export function noiseOf(stream: SecretStream | ProtocolStream): SecretStream {
+  return stream instanceof SecretStream ? stream : stream.noiseStream
 }
 
 /** Opens the core's channel on `mux`. */

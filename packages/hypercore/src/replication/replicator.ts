@@ -6,7 +6,7 @@
  */
 import { equal } from '../bytes.ts'
 import type { Core } from '../core.ts'
-import { HypercoreError, InvalidProofError, InvalidSignatureError, ProtocolError } from '../errors.ts'
+import { HypercoreError, InvalidProofError, ProtocolError } from '../errors.ts'
 import { leftChild, leftSpan, rightChild, rightSpan } from '../flat-tree.ts'
 import { parentNode } from '../merkle/nodes.ts'
 import type { Proof } from '../merkle/proof.ts'
@@ -41,7 +41,6 @@ export class Replicator {
   readonly requestTimeout: number
   readonly maxInflight: number
   readonly extensions = new Map<string, ExtensionHandlers>()
-  readonly #wanted = new Set<number>()
   readonly #downloads = new Set<Download>()
   readonly #inflightBlocks = new Map<number, Inflight>()
   #upgrade: Inflight | null = null
@@ -51,27 +50,41 @@ export class Replicator {
   #announce: number[] = []
   #destroyed = false
   #sweep: ReturnType<typeof setInterval> | null = null
+  /** Sessions looking for peers (`findingPeers()`): `update` waits for them. */
+  findingPeers = 0
+  /** Streams attached but not open yet: their peers may still bring an upgrade. */
+  connecting = 0
+  readonly #upgradeWaits = new Set<{ length: number; fork: number; resolve: (upgraded: boolean) => void }>()
+  readonly #changeWaits = new Set<() => void>()
 
   constructor(core: Core, opts: ReplicatorOptions = {}) {
     this.core = core
     this.maxInflight = opts.maxInflight ?? 256
     this.requestTimeout = opts.requestTimeout ?? 20_000
-    core.onWant = (index) => {
-      this.#wanted.add(index)
-      this.update()
-    }
+    // waiting gets are read from the core's waiters, so gets issued before this replicator
+    // existed (before the first replicate()) are fetched too
+    core.onWant = () => this.update()
     core.on('append', () => {
+      // a longer signed length (ours or a verified upgrade): tell peers; claim blocks only when we
+      // hold them all — an upgrade alone brings no blocks
+      const whole = core.contiguousLength === core.length
       for (const p of this.peers) {
         p.sendSync()
-        p.announce(0, core.length, false)
+        if (whole) p.announce(0, core.length, false)
       }
       this.update()
     })
+    core.on('appended', (start, end) => {
+      if (core.contiguousLength === core.length) return // announced whole on 'append'
+      for (const p of this.peers) p.announce(start, end - start, false)
+    })
     core.on('download', (index) => {
-      this.#wanted.delete(index)
       if (this.#announce.push(index) === 1) queueMicrotask(() => this.#flushAnnouncements())
     })
     core.on('truncate', (length) => {
+      // downloads that had moved past the cut must look at the new blocks there again
+      for (const d of this.#downloads) d.cursor = Math.min(d.cursor, length)
+      if (core.remoteContiguousLength > length) core.setRemoteContiguousLength(length)
       for (const p of this.peers) {
         p.sendSync()
         p.announce(length, Math.max(1, p.remoteLength - length), true)
@@ -79,6 +92,7 @@ export class Replicator {
       this.update()
     })
     core.on('clear', (start, end) => {
+      for (const d of this.#downloads) d.cursor = Math.min(d.cursor, start)
       for (const p of this.peers) p.announce(start, end - start, true)
     })
     core.on('close', () => this.destroy())
@@ -86,8 +100,9 @@ export class Replicator {
   }
 
   /** Fetches a range or set of blocks; see {@link Download}. */
-  download(range: DownloadRange = {}): Download {
-    const d = new Download(range)
+  download(range: DownloadRange | Download = {}): Download {
+    const d = range instanceof Download ? range : new Download(range)
+    if (d.destroyed) return d
     this.#downloads.add(d)
     d.done().then(
       () => this.#downloads.delete(d),
@@ -139,6 +154,14 @@ export class Replicator {
 
   onPeerUpdate(_peer: Peer, _lengthChanged: boolean): void {
     this.update()
+  }
+
+  /** A peer announced it holds `[0, length)`: a new high for the remote contiguous length hint. */
+  onRemoteContiguous(peer: Peer, length: number): void {
+    const core = this.core
+    if (peer.remoteFork !== core.fork) return
+    const capped = Math.min(length, core.length)
+    if (capped > core.remoteContiguousLength) core.setRemoteContiguousLength(capped)
   }
 
   onExtension(peer: Peer, name: string, message: Uint8Array): void {
@@ -237,6 +260,97 @@ export class Replicator {
   }
 
   async #update(): Promise<void> {
+    try {
+      await this.#schedule()
+    } finally {
+      this.#settleUpgrades()
+      const changed = [...this.#changeWaits]
+      this.#changeWaits.clear()
+      for (const fn of changed) fn()
+    }
+  }
+
+  /**
+   * Resolves when our length or fork moves (true), or when no peer can move it any more (false):
+   * nobody is being found or connecting, every peer has synced, none is ahead on our fork.
+   */
+  waitForUpgrade(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#upgradeWaits.add({ length: this.core.length, fork: this.core.fork, resolve })
+      this.update()
+    })
+  }
+
+  #settleUpgrades(): void {
+    if (this.#upgradeWaits.size === 0) return
+    const core = this.core
+    const idle =
+      this.#destroyed ||
+      (this.findingPeers === 0 &&
+        this.connecting === 0 &&
+        !this.#reorging &&
+        this.#upgrade === null &&
+        this.peers.every(
+          (p) =>
+            p.remoteSynced &&
+            p.remoteFork <= core.fork &&
+            !(p.remoteFork === core.fork && p.remoteLength > core.length && p.remoteCanUpgrade)
+        ))
+    for (const w of this.#upgradeWaits) {
+      const moved = w.length !== core.length || w.fork !== core.fork
+      if (!moved && !idle) continue
+      this.#upgradeWaits.delete(w)
+      w.resolve(moved)
+    }
+  }
+
+  /** Resolves after the next scheduling pass (something about peers or the core changed). */
+  #nextPass(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#changeWaits.delete(done)
+        reject(signal.reason)
+      }
+      const done = () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.#changeWaits.add(done)
+    })
+  }
+
+  /**
+   * `[block, offset]` of plaintext byte `bytes`. As hypercore does on a sparse core, when tree
+   * nodes on the way are missing it fetches a block the byte must lie in (its proof brings the
+   * nodes that narrow the search), and when the byte is past our length it waits for the core to
+   * grow.
+   */
+  async seek(bytes: number, padding: number, signal: AbortSignal): Promise<[number, number]> {
+    const core = this.core
+    for (;;) {
+      signal.throwIfAborted()
+      const beyond = bytes > core.byteLength - core.length * padding
+      const found = beyond ? null : await core.tree.seekOrNarrow(bytes, padding)
+      if (found !== null && 'at' in found) return found.at
+      if (found === null) {
+        await this.#nextPass(signal) // past our length (or roots): wait for an upgrade
+        continue
+      }
+      const [first, last] = found.range
+      let index = first + ((last - first) >> 1)
+      if (core.has(index)) index = core.bitfield.findFirst(false, first)
+      if (index === -1 || index > last) {
+        // every block of the range is here, so the nodes should be too: let the core move first
+        await this.#nextPass(signal)
+        continue
+      }
+      await core.waitForBlock(index, { signal })
+    }
+  }
+
+  async #schedule(): Promise<void> {
     const core = this.core
     if (this.peers.length === 0) return
     const newer = this.peers.find((p) => p.remoteSynced && p.remoteFork > core.fork)
@@ -265,7 +379,7 @@ export class Replicator {
 
   /** Wanted indexes: waiting gets first, then downloads in order. */
   *#candidates(): Generator<number> {
-    yield* this.#wanted
+    yield* this.core.waiters.indexes()
     for (const d of this.#downloads) {
       if (d.destroyed) continue
       if (d.blocks) {
@@ -413,18 +527,19 @@ export class Replicator {
           hash: null,
           seek: null,
           upgrade: { start: 0, length: peer.remoteLength },
-          manifest: false,
+          manifest: core.manifest === null,
           priority: 0
         },
         { reorg: true }
       )
       if (m === null || !m.upgrade || m.fork !== fork || fork <= core.fork) return
-      const batch = await verifyProof(base, empty, proofOf(m), core.verifier?.prologue ?? null)
-      if (!core.verifier)
-        throw new InvalidSignatureError('a fork cannot be verified before the manifest is known')
-      core.verifier.assertValid(batch, batch.signature)
+      // a reader that never saw an upgrade learns the manifest with the fork (it must hash to the key)
+      const learned = core.manifest === null ? m.manifest : null
+      const verifier = core.verifierFor(m.manifest)
+      const batch = await verifyProof(base, empty, proofOf(m), verifier.prologue)
+      verifier.assertValid(batch, batch.signature)
       const ancestors = await this.#ancestors(peer, fork, batch)
-      await core.reorg(batch, Math.min(ancestors, core.length))
+      await core.reorg(batch, Math.min(ancestors, core.length), learned)
     } catch (err) {
       peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid fork proof', { cause: err }))
     } finally {
@@ -493,6 +608,8 @@ export class Replicator {
     if (this.#destroyed) return
     this.#destroyed = true
     if (this.#sweep) clearInterval(this.#sweep)
+    for (const w of this.#upgradeWaits) w.resolve(false)
+    this.#upgradeWaits.clear()
     for (const d of this.#downloads) d.destroy()
     for (const p of [...this.peers]) p.channel.close()
   }

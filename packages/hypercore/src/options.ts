@@ -1,0 +1,114 @@
+/**
+ * The options a `Hypercore` takes, and how hypercore 11's spellings map onto ours: keys as bytes,
+ * hex or z-base-32; `encryption` as a key, `{ key, block }` or a cipher; a storage name instead of
+ * a `Storage`.
+ */
+import type { KeyPair } from '@orchard/crypto'
+import type { Storage } from '@orchard/storage'
+import type { BlockEncryption, HypercoreEncryptionProvider } from './encryption.ts'
+import { BadArgumentError } from './errors.ts'
+import type { Manifest } from './manifest.ts'
+import type { ValueEncoding } from './value-encoding.ts'
+import { fromZBase32 } from './z32.ts'
+
+/** A key as hypercore takes one: 32 bytes, 64 hex characters, or 52 z-base-32 characters. */
+export type KeyInput = Uint8Array | string
+
+/** hypercore 11's `encryption` option: a 32-byte key, `{ key, block }`, or a cipher. */
+export type EncryptionOption =
+  | Uint8Array
+  | { key: Uint8Array; block?: boolean }
+  | BlockEncryption
+  | HypercoreEncryptionProvider
+
+export interface HypercoreOptions {
+  /** The core's key, to open a core created elsewhere (bytes, hex or z-base-32). */
+  key?: KeyInput
+  /** Signing key pair: creates (or reopens) a writable core signed by it. */
+  keyPair?: KeyPair
+  /** A manifest for a core with non-default signers/prologue. */
+  manifest?: Manifest
+  /** Legacy cores whose key is the signer's public key. */
+  compat?: boolean
+  /** How blocks are encoded: 'binary' (default), 'utf-8', 'json', a codec or `{ encode, decode }`. */
+  valueEncoding?: ValueEncoding
+  /** Encodes a whole `append` batch at once (instead of the value encoding per block). */
+  encodeBatch?: (blocks: unknown[]) => Uint8Array[]
+  /** Encrypt blocks (hypercore 11's option): a key, `{ key, block }` or a cipher. */
+  encryption?: EncryptionOption
+  /** Encrypt blocks with hypercore's default cipher under this 32-byte key (older spelling). */
+  encryptionKey?: Uint8Array
+  /** With `encryptionKey`: it is already the block key. */
+  isBlockKey?: boolean
+  /** `false` opens a read-only session even when the key pair can sign. */
+  writable?: boolean
+  /** Download only what is asked for (default true); false replicates everything eagerly. */
+  sparse?: boolean
+  /** Create the core if the storage is empty (default true). */
+  createIfMissing?: boolean
+  /** Replace the core in storage with a new one (with `key`/`keyPair`/`manifest`). */
+  overwrite?: boolean
+  /** Blocks larger than this are refused (default 15 MiB). */
+  maxBlockSize?: number
+  /** Wait for missing blocks to arrive from peers (default true). */
+  wait?: boolean
+  /** Milliseconds a `get` may wait (0 = no limit). */
+  timeout?: number
+  /** Freeze this session's view at its current length. */
+  snapshot?: boolean
+  /** Keep the storage open when the core closes (for stores shared by several cores). */
+  closeStorage?: boolean
+  /** User data written when the session opens. */
+  userData?: Record<string, Uint8Array | string>
+  /** Options resolved later (merged in before opening), as hypercore's `preload`. */
+  preload?: Promise<HypercoreOptions> | (() => Promise<HypercoreOptions> | HypercoreOptions)
+  /** Only one exclusive session of a core is open at a time; others wait for it to close. */
+  exclusive?: boolean
+  /** Called when a `get` starts waiting for a block from peers. */
+  onwait?: (index: number, session: unknown) => void
+  /** The storage, when the first argument is the options. */
+  storage?: Storage | Promise<Storage> | string
+}
+
+export interface GetOptions {
+  wait?: boolean
+  timeout?: number
+  valueEncoding?: ValueEncoding
+  /** Return the stored bytes (ciphertext for encrypted cores), undecoded. */
+  raw?: boolean
+  /** Decrypt (default true); false returns the stored bytes decoded as they are. */
+  decrypt?: boolean
+  signal?: AbortSignal
+  onwait?: (index: number, session: unknown) => void
+}
+
+/** Parses a key given as bytes, hex or z-base-32 (hypercore-id-encoding's forms). */
+export function decodeKey(key: KeyInput): Uint8Array {
+  if (key instanceof Uint8Array) {
+    if (key.byteLength !== 32) throw new BadArgumentError('key must be 32 bytes')
+    return key
+  }
+  if (typeof key === 'string') {
+    if (/^[0-9a-f]{64}$/i.test(key)) {
+      const out = new Uint8Array(32)
+      for (let i = 0; i < 32; i++) out[i] = Number.parseInt(key.slice(2 * i, 2 * i + 2), 16)
+      return out
+    }
+    if (key.length === 52) {
+      const out = fromZBase32(key)
+      if (out !== null && out.byteLength === 32) return out
+    }
+  }
+  throw new BadArgumentError('a key must be 32 bytes, 64 hex characters or 52 z-base-32 characters')
+}
+
+/** Whether `x` is an options object rather than a key or a storage. */
+export function isOptions(x: unknown): x is HypercoreOptions {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Uint8Array) &&
+    !(x instanceof Promise) &&
+    typeof (x as Storage).write !== 'function'
+  )
+}
