@@ -80,6 +80,8 @@ export interface HypercoreInfo {
   byteLength: number
   fork: number
   padding: number
+  /** Bytes used per store; hypercore 11 reports null here too (its RocksDB cannot tell). */
+  storage: null
 }
 
 interface Snapshot {
@@ -114,8 +116,11 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   #findingPeers = 0
   #releaseExclusive: (() => void) | null = null
   #knownKey: Uint8Array | null = null
+  /** How many `get`s of this session waited for a block from peers. */
+  waits = 0
   readonly #wait: boolean
-  readonly #timeout: number
+  /** The default `get` timeout of this session (ms; 0 = none). */
+  readonly timeout: number
   readonly #maxBlockSize: number
   readonly #onwait: HypercoreOptions['onwait'] | null
   readonly #pending = new Set<AbortController>()
@@ -156,7 +161,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     this.#encodeBatch = opts.encodeBatch ?? null
     this.#readonly = opts.writable === false
     this.#wait = opts.wait !== false
-    this.#timeout = opts.timeout ?? 0
+    this.timeout = opts.timeout ?? 0
     this.#maxBlockSize = opts.maxBlockSize ?? MAX_SUGGESTED_BLOCK_SIZE
     this.#onwait = opts.onwait ?? null
     // the key is known at once when given (or derivable from the key pair), as in hypercore
@@ -274,6 +279,11 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     return coreKey(manifest, opts)
   }
 
+  /** The tree hash of `session` at `length` (hypercore reads it from storage; so do we). */
+  static treeHashFromStorage(session: Hypercore<unknown>, length?: number): Promise<Uint8Array> {
+    return session.treeHash(length)
+  }
+
   static discoveryKey(key: KeyInput): Uint8Array {
     return discoveryKeyOf(decodeKey(key))
   }
@@ -351,8 +361,12 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     return this.#core?.length ?? 0
   }
 
-  /** The length the signature covers (all of it: Orchard's cores hold no unsigned appends). */
+  /**
+   * The length the signature covers: all of it (Orchard's cores hold no unsigned appends); for a
+   * snapshot, what of its view the core still signs after truncations.
+   */
   get signedLength(): number {
+    if (this.#snapshot) return Math.min(this.#snapshot.hold.validLength, this.#core?.length ?? 0)
     return this.length
   }
 
@@ -396,7 +410,8 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
       contiguousLength: this.contiguousLength,
       byteLength: this.byteLength,
       fork: this.fork,
-      padding: this.padding
+      padding: this.padding,
+      storage: null
     }
   }
 
@@ -516,6 +531,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     if (stored === null && core.has(index)) stored = await core.getStoredBlock(index)
     if (stored === null) {
       if (!(opts.wait ?? this.#wait)) return null
+      this.waits++
       opts.onwait?.(index, this)
       this.#onwait?.(index, this)
       stored = await this.#waitFor(core, index, opts)
@@ -543,7 +559,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   async #waitFor(core: Core, index: number, opts: GetOptions): Promise<Uint8Array> {
     const ac = this.#controller(opts)
     try {
-      return await core.waitForBlock(index, { signal: ac.signal, timeout: opts.timeout ?? this.#timeout })
+      return await core.waitForBlock(index, { signal: ac.signal, timeout: opts.timeout ?? this.timeout })
     } finally {
       this.#release(ac)
     }
@@ -560,7 +576,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
       else signal.addEventListener('abort', onAbort, { once: true })
       ac.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true })
     }
-    const timeout = opts.timeout ?? this.#timeout
+    const timeout = opts.timeout ?? this.timeout
     if (withTimeout && timeout > 0) {
       const timer = setTimeout(
         () => ac.abort(new RequestTimeoutError('request timed out', this.#where())),
@@ -599,6 +615,8 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   async treeHash(length = this.length): Promise<Uint8Array> {
     const core = await this.#active()
     checkIndex(length, 'length')
+    // as hypercore: a length we have not seen yet waits for its last block (and so its upgrade)
+    if (length > core.length) await this.get(length - 1)
     if (length > core.length)
       throw new InvalidOperationError(
         `length ${length} is past the core length ${core.length}`,
@@ -776,7 +794,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     }
     return new Hypercore<S>(null, null, {
       wait: this.#wait,
-      timeout: this.#timeout,
+      timeout: this.timeout,
       onwait: this.#onwait ?? undefined,
       ...opts,
       // a session of a read-only session is read-only unless it asks otherwise

@@ -99,7 +99,7 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
         const slice = block.subarray(offset, offset + remaining)
         offset = 0
         remaining -= slice.byteLength
-        if (slice.byteLength > 0) yield slice
+        yield slice // empty blocks too, as hypercore's byte stream
       }
     } catch (err) {
       if (!signal.aborted) throw err

@@ -99,6 +99,11 @@ export class SecretStream extends Duplex {
     if (rawStream) this.start(rawStream)
   }
 
+  /** Itself: Holepunch code finds the secret-stream of any protocol stream as `noiseStream`. */
+  get noiseStream(): SecretStream {
+    return this
+  }
+
   /** A fresh static key pair (the same as `@orchard/crypto`'s `keyPair`). */
   static keyPair(seed?: Uint8Array): KeyPair {
     return generateKeyPair(seed)

@@ -44,6 +44,11 @@ export class Download {
     return this.#done
   }
 
+  /** Deprecated in hypercore: `done()`. */
+  downloaded(): Promise<void> {
+    return this.done()
+  }
+
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true

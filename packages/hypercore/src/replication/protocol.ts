@@ -128,11 +128,25 @@ export function createProtocolStream(
   return outer
 }
 
+/**
+ * A stream with a `noiseStream`: our raw protocol streams, and Holepunch's own secret-streams
+ * (`@hyperswarm/secret-stream`, e.g. a hyperswarm connection), whose `noiseStream` is themselves.
+ * Theirs carry messages as ours do (`write`, `data`, `opened`, `handshakeHash`…), so protomux runs
+ * on them unchanged.
+ */
 function isProtocolStream(x: unknown): x is ProtocolStream {
-  return typeof x === 'object' && x !== null && (x as ProtocolStream).noiseStream instanceof SecretStream
+  if (typeof x !== 'object' || x === null) return false
+  const noise = (x as { noiseStream?: unknown }).noiseStream as Record<string, unknown> | undefined
+  return (
+    typeof noise === 'object' &&
+    noise !== null &&
+    typeof noise.write === 'function' &&
+    typeof noise.on === 'function' &&
+    typeof noise.isInitiator === 'boolean'
+  )
 }
 
-/** The secret-stream under a stream `createProtocolStream` returned. */
+/** The secret-stream under a stream `createProtocolStream` returned (or a Holepunch one). */
 export function noiseOf(stream: SecretStream | ProtocolStream): SecretStream {
   return stream instanceof SecretStream ? stream : stream.noiseStream
 }
