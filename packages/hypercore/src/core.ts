@@ -18,6 +18,7 @@ import {
   InvalidManifestError,
   InvalidOperationError,
   SessionClosedError,
+  SnapshotNotAvailableError,
   WriteFailedError
 } from './errors.ts'
 import type { HypercoreEvents } from './hypercore.ts'
@@ -204,7 +205,7 @@ export class Core extends Emitter<CoreEvents> {
   /** Resolves with the stored block once it arrives (e.g. from a peer). */
   waitForBlock(index: number, opts: { signal?: AbortSignal; timeout?: number }): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new SessionClosedError('the core is closed'))
-    const waiting = this.waiters.wait(index, opts)
+    const waiting = this.waiters.wait(index, { ...opts, snapshot: index < this.length })
     this.onWant?.(index)
     return waiting
   }
@@ -335,6 +336,7 @@ export class Core extends Emitter<CoreEvents> {
       const batch = await this.tree.truncate(length, fork)
       const signature = this.verifier!.sign(batch, keyPair)
       await this.#rewrite(batch, signature, length, [])
+      this.#failCutGets(length)
       this.emit('truncate', length, fork)
     })
   }
@@ -563,8 +565,19 @@ export class Core extends Emitter<CoreEvents> {
       pushAll(batch.deletedNodes, cut.deletedNodes)
       await this.#rewrite(batch, batch.signature, ancestors, batch.nodes, this.#manifestOps(manifest))
       this.#adoptManifest(manifest)
+      this.#failCutGets(ancestors)
       this.emit('truncate', ancestors, batch.fork)
     })
+  }
+
+  #failCutGets(length: number): void {
+    this.waiters.truncated(
+      length,
+      (index) =>
+        new SnapshotNotAvailableError(`block ${index} was truncated away while it was awaited`, {
+          discoveryKey: this.discoveryKey
+        })
+    )
   }
 
   // --- helpers ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { Storage } from '@orchard/storage'
 import { openNamedStorage } from '@orchard/storage/named'
 import { type Duplex, Protomux, type SecretStream } from '@orchard/wire'
 import { Core, type CoreOpenOptions, type SnapshotHold } from './core.ts'
-import { type BlockEncryption, DefaultEncryption, fromProvider, isCipher } from './encryption.ts'
+import { type BlockEncryption, DefaultEncryption, fromProvider } from './encryption.ts'
 import {
   AssertionError,
   BadArgumentError,
@@ -23,15 +23,22 @@ import {
   SnapshotNotAvailableError
 } from './errors.ts'
 import { coreKey, type Manifest } from './manifest.ts'
+import { sweepUnmarked } from './marks.ts'
 import {
+  checkIndex,
   decodeKey,
+  derivedKey,
   type EncryptionOption,
+  encryptionOptions,
   type GetOptions,
+  type HypercoreEvents,
+  type HypercoreInfo,
   type HypercoreOptions,
   isOptions,
   type KeyInput
 } from './options.ts'
 import { Download, type DownloadRange } from './replication/download.ts'
+import { type ExtensionOptions, type SessionExtension, sessionExtension } from './replication/extensions.ts'
 import {
   attachCore,
   createProtocolStream,
@@ -50,39 +57,13 @@ import {
   WriteStream
 } from './streams.ts'
 import { type BlockCodec, blockCodec } from './value-encoding.ts'
+import { PendingRequests } from './waiters.ts'
 import { toZBase32 } from './z32.ts'
 
-export type { GetOptions, HypercoreOptions } from './options.ts'
+export type { GetOptions, HypercoreEvents, HypercoreInfo, HypercoreOptions } from './options.ts'
 
 /** hypercore's suggested maximum: every block travels in one message when replicating. */
 export const MAX_SUGGESTED_BLOCK_SIZE = 15 * 1024 * 1024
-
-export interface HypercoreEvents {
-  ready: []
-  close: []
-  append: []
-  truncate: [ancestors: number, fork: number]
-  download: [index: number, byteLength: number, from: unknown]
-  upload: [index: number, byteLength: number, to: unknown]
-  'peer-add': [peer: unknown]
-  'peer-remove': [peer: unknown]
-  /** The manifest became known (learned from a peer). */
-  manifest: []
-  /** A peer holds the first `length` blocks in full. */
-  'remote-contiguous-length': [length: number]
-}
-
-export interface HypercoreInfo {
-  key: Uint8Array
-  discoveryKey: Uint8Array
-  length: number
-  contiguousLength: number
-  byteLength: number
-  fork: number
-  padding: number
-  /** Bytes used per store; hypercore 11 reports null here too (its RocksDB cannot tell). */
-  storage: null
-}
 
 interface Snapshot {
   hold: SnapshotHold
@@ -123,7 +104,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   readonly timeout: number
   readonly #maxBlockSize: number
   readonly #onwait: HypercoreOptions['onwait'] | null
-  readonly #pending = new Set<AbortController>()
+  readonly #pending = new PendingRequests()
   readonly #unlisten: Array<() => void> = []
 
   /**
@@ -254,6 +235,10 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     if (!this.opened) await this.opening
     if (this.#closing !== null) throw new SessionClosedError('the session is closed', this.#where())
     return this.#core!
+  }
+
+  #timedOut(): Error {
+    return new RequestTimeoutError('request timed out', this.#where())
   }
 
   #where() {
@@ -557,39 +542,12 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   }
 
   async #waitFor(core: Core, index: number, opts: GetOptions): Promise<Uint8Array> {
-    const ac = this.#controller(opts)
+    const ac = this.#pending.open(opts, 0, () => this.#timedOut())
     try {
       return await core.waitForBlock(index, { signal: ac.signal, timeout: opts.timeout ?? this.timeout })
     } finally {
-      this.#release(ac)
+      this.#pending.release(ac)
     }
-  }
-
-  /** An abort controller for one wait: aborted by `opts.signal`, by closing, and by a timeout. */
-  #controller(opts: { signal?: AbortSignal; timeout?: number }, withTimeout = false): AbortController {
-    const ac = new AbortController()
-    this.#pending.add(ac)
-    const signal = opts.signal
-    if (signal) {
-      const onAbort = () => ac.abort(signal.reason)
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-      ac.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true })
-    }
-    const timeout = opts.timeout ?? this.timeout
-    if (withTimeout && timeout > 0) {
-      const timer = setTimeout(
-        () => ac.abort(new RequestTimeoutError('request timed out', this.#where())),
-        timeout
-      )
-      ac.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
-    }
-    return ac
-  }
-
-  #release(ac: AbortController): void {
-    this.#pending.delete(ac)
-    if (!ac.signal.aborted) ac.abort()
   }
 
   /**
@@ -603,11 +561,11 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     const found = await core.trySeek(bytes, this.padding)
     if (found !== null) return found
     if (!(opts.wait ?? this.#wait)) return null
-    const ac = this.#controller(opts, true)
+    const ac = this.#pending.open(opts, opts.timeout ?? this.timeout, () => this.#timedOut())
     try {
       return await replicatorOf(core).seek(bytes, this.padding, ac.signal)
     } finally {
-      this.#release(ac)
+      this.#pending.release(ac)
     }
   }
 
@@ -666,17 +624,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
   async sweep(): Promise<void> {
     const core = await this.#active()
     if (this.#snapshot) throw new AssertionError('cannot sweep a snapshot', this.#where())
-    const marks = core.marks ?? new Set<number>()
-    let start = -1
-    for (let i = 0; i <= core.length; i++) {
-      const unmarked = i < core.length && !marks.has(i)
-      if (unmarked && start === -1) start = i
-      if (!unmarked && start !== -1) {
-        await core.clear(start, i)
-        start = -1
-      }
-    }
-    core.marks = null
+    await sweepUnmarked(core)
   }
 
   // --- replication --------------------------------------------------------------------------------
@@ -750,31 +698,8 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
    * `encoding` is a value encoding (`'binary'` default, `'utf-8'`, `'json'`, or a codec), applied
    * to the message bytes as hypercore applies its own; a message that does not decode is dropped.
    */
-  registerExtension<M = Uint8Array>(
-    name: string,
-    handlers: {
-      encoding?: HypercoreOptions['valueEncoding']
-      onmessage?: (message: M, peer: unknown) => void
-    } = {}
-  ) {
-    const codec = blockCodec(handlers.encoding)
-    const ext = replicatorOf(this.core).registerExtension(name, {
-      onmessage: (bytes, peer) => {
-        let message: M
-        try {
-          message = codec.decode(bytes, -1) as M
-        } catch {
-          return // an undecodable extension message is the extension's problem, not the replication's
-        }
-        handlers.onmessage?.(message, peer)
-      }
-    })
-    return {
-      name,
-      send: (message: M, peer: unknown) => ext.send(codec.encode(message), peer as never),
-      broadcast: (message: M) => ext.broadcast(codec.encode(message)),
-      destroy: () => ext.destroy()
-    }
+  registerExtension<M = Uint8Array>(name: string, handlers: ExtensionOptions<M> = {}): SessionExtension<M> {
+    return sessionExtension(replicatorOf(this.core), name, handlers)
   }
 
   // --- sessions -----------------------------------------------------------------------------------
@@ -826,7 +751,7 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     }
     const core = this.#core!
     const reason = error ?? new RequestCancelledError('the session was closed', this.#where())
-    for (const ac of this.#pending) ac.abort(reason)
+    this.#pending.abortAll(reason)
     for (const off of this.#unlisten) off()
     if (this.#findingPeers > 0) {
       const r = replicatorOf(core)
@@ -840,28 +765,4 @@ export class Hypercore<T = Uint8Array> extends Emitter<HypercoreEvents> {
     this.closed = true
     this.emit('close')
   }
-}
-
-function checkIndex(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new AssertionError(`${what} is invalid: ${n}`)
-}
-
-/** The key a default single-signer core of `keyPair` gets (null if crypto is not ready yet). */
-function derivedKey(keyPair: KeyPair, opts: HypercoreOptions): Uint8Array | null {
-  try {
-    return coreKey(keyPair.publicKey, { compat: opts.compat })
-  } catch {
-    return null
-  }
-}
-
-/** hypercore 11's encryption options, as a key (default cipher) or a cipher. */
-function encryptionOptions(opts: Pick<HypercoreOptions, 'encryption' | 'encryptionKey' | 'isBlockKey'>) {
-  const e = opts.encryption
-  if (opts.encryptionKey) return { key: opts.encryptionKey, isBlockKey: !!opts.isBlockKey, cipher: null }
-  if (e === undefined || e === null) return { key: null, isBlockKey: false, cipher: null }
-  if (e instanceof Uint8Array) return { key: e, isBlockKey: false, cipher: null }
-  if (isCipher(e)) return { key: null, isBlockKey: false, cipher: e }
-  if ('key' in e && e.key instanceof Uint8Array) return { key: e.key, isBlockKey: !!e.block, cipher: null }
-  throw new BadArgumentError('encryption must be a 32-byte key, { key, block } or a cipher')
 }

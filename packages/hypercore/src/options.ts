@@ -5,9 +5,9 @@
  */
 import type { KeyPair } from '@orchard/crypto'
 import type { Storage } from '@orchard/storage'
-import type { BlockEncryption, HypercoreEncryptionProvider } from './encryption.ts'
-import { BadArgumentError } from './errors.ts'
-import type { Manifest } from './manifest.ts'
+import { type BlockEncryption, type HypercoreEncryptionProvider, isCipher } from './encryption.ts'
+import { AssertionError, BadArgumentError } from './errors.ts'
+import { coreKey, type Manifest } from './manifest.ts'
 import type { ValueEncoding } from './value-encoding.ts'
 import { fromZBase32 } from './z32.ts'
 
@@ -82,6 +82,33 @@ export interface GetOptions {
   onwait?: (index: number, session: unknown) => void
 }
 
+export interface HypercoreEvents {
+  ready: []
+  close: []
+  append: []
+  truncate: [ancestors: number, fork: number]
+  download: [index: number, byteLength: number, from: unknown]
+  upload: [index: number, byteLength: number, to: unknown]
+  'peer-add': [peer: unknown]
+  'peer-remove': [peer: unknown]
+  /** The manifest became known (learned from a peer). */
+  manifest: []
+  /** A peer holds the first `length` blocks in full. */
+  'remote-contiguous-length': [length: number]
+}
+
+export interface HypercoreInfo {
+  key: Uint8Array
+  discoveryKey: Uint8Array
+  length: number
+  contiguousLength: number
+  byteLength: number
+  fork: number
+  padding: number
+  /** Bytes used per store; hypercore 11 reports null here too (its RocksDB cannot tell). */
+  storage: null
+}
+
 /** Parses a key given as bytes, hex or z-base-32 (hypercore-id-encoding's forms). */
 export function decodeKey(key: KeyInput): Uint8Array {
   if (key instanceof Uint8Array) {
@@ -111,4 +138,30 @@ export function isOptions(x: unknown): x is HypercoreOptions {
     !(x instanceof Promise) &&
     typeof (x as Storage).write !== 'function'
   )
+}
+
+export function checkIndex(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new AssertionError(`${what} is invalid: ${n}`)
+}
+
+/** The key a default single-signer core of `keyPair` gets (null if crypto is not ready yet). */
+export function derivedKey(keyPair: KeyPair, opts: HypercoreOptions): Uint8Array | null {
+  try {
+    return coreKey(keyPair.publicKey, { compat: opts.compat })
+  } catch {
+    return null
+  }
+}
+
+/** hypercore 11's encryption options, as a key (default cipher) or a cipher. */
+export function encryptionOptions(
+  opts: Pick<HypercoreOptions, 'encryption' | 'encryptionKey' | 'isBlockKey'>
+) {
+  const e = opts.encryption
+  if (opts.encryptionKey) return { key: opts.encryptionKey, isBlockKey: !!opts.isBlockKey, cipher: null }
+  if (e === undefined || e === null) return { key: null, isBlockKey: false, cipher: null }
+  if (e instanceof Uint8Array) return { key: e, isBlockKey: false, cipher: null }
+  if (isCipher(e)) return { key: null, isBlockKey: false, cipher: e }
+  if ('key' in e && e.key instanceof Uint8Array) return { key: e.key, isBlockKey: !!e.block, cipher: null }
+  throw new BadArgumentError('encryption must be a 32-byte key, { key, block } or a cipher')
 }

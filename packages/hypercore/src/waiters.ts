@@ -5,6 +5,8 @@
 import { RequestCancelledError, RequestTimeoutError } from './errors.ts'
 
 interface Waiter {
+  /** The block existed when the get started: a truncation that cuts it fails the get. */
+  snapshot: boolean
   resolve: (block: Uint8Array) => void
   reject: (err: unknown) => void
 }
@@ -21,7 +23,10 @@ export class BlockWaiters {
     return this.#byIndex.size
   }
 
-  wait(index: number, opts: { signal?: AbortSignal; timeout?: number } = {}): Promise<Uint8Array> {
+  wait(
+    index: number,
+    opts: { signal?: AbortSignal; timeout?: number; snapshot?: boolean } = {}
+  ): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | null = null
       const cleanup = () => {
@@ -32,6 +37,7 @@ export class BlockWaiters {
         if (set?.size === 0) this.#byIndex.delete(index)
       }
       const waiter: Waiter = {
+        snapshot: !!opts.snapshot,
         resolve: (b) => {
           cleanup()
           resolve(b)
@@ -75,8 +81,55 @@ export class BlockWaiters {
     }
   }
 
+  /**
+   * The core was cut to `length`: gets of blocks that existed when they started and are now gone
+   * fail (with `err(index)`), as hypercore's gets are snapshotted at call time.
+   */
+  truncated(length: number, err: (index: number) => unknown): void {
+    for (const [index, set] of [...this.#byIndex]) {
+      if (index < length) continue
+      for (const w of [...set]) if (w.snapshot) w.reject(err(index))
+    }
+  }
+
   /** Rejects every waiter (core closing). */
   rejectAll(err: unknown): void {
     for (const set of [...this.#byIndex.values()]) for (const w of [...set]) w.reject(err)
+  }
+}
+
+/**
+ * The waits a session has open (gets, seeks): each gets an abort controller that follows the
+ * caller's signal and an optional timeout, and closing the session aborts them all.
+ */
+export class PendingRequests {
+  readonly #open = new Set<AbortController>()
+
+  /** A controller aborted by `opts.signal`, by {@link abortAll}, or after `timeout` ms (if > 0). */
+  open(opts: { signal?: AbortSignal }, timeout: number, timedOut: () => Error): AbortController {
+    const ac = new AbortController()
+    this.#open.add(ac)
+    const signal = opts.signal
+    if (signal) {
+      const onAbort = () => ac.abort(signal.reason)
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+      ac.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true })
+    }
+    if (timeout > 0) {
+      const timer = setTimeout(() => ac.abort(timedOut()), timeout)
+      ac.signal.addEventListener('abort', () => clearTimeout(timer), { once: true })
+    }
+    return ac
+  }
+
+  /** The wait is over: forget it (and free its listeners). */
+  release(ac: AbortController): void {
+    this.#open.delete(ac)
+    if (!ac.signal.aborted) ac.abort()
+  }
+
+  abortAll(reason: unknown): void {
+    for (const ac of [...this.#open]) ac.abort(reason)
   }
 }

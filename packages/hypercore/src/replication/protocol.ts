@@ -75,14 +75,24 @@ export function attachCore(core: Core, stream: SecretStream, opts: ReplicatorOpt
   const mux = Protomux.from(stream)
   const replicator = replicatorOf(core, opts)
   // the remote's open can arrive before our `opened` callback runs: answer it when it does
-  mux.pair({ protocol: PROTOCOL, id: core.discoveryKey }, () => attach(core, replicator, mux, stream))
-  // until the stream opens, `update` counts it as a peer that may still bring an upgrade
+  // until the stream and the core's channel are open, `update` counts this as a peer that may
+  // still bring an upgrade
   replicator.connecting++
-  void stream.opened.then((ok) => {
-    if (ok) attach(core, replicator, mux, stream)
+  let connecting = true
+  const connected = () => {
+    if (!connecting) return
+    connecting = false
     replicator.connecting--
     replicator.update()
+  }
+  mux.pair({ protocol: PROTOCOL, id: core.discoveryKey }, () =>
+    attach(core, replicator, mux, stream, connected)
+  )
+  void stream.opened.then((ok) => {
+    if (ok) attach(core, replicator, mux, stream, connected)
+    else connected()
   })
+  stream.on('close', connected)
   core.once('close', () => mux.unpair({ protocol: PROTOCOL, id: core.discoveryKey }))
 }
 
@@ -152,8 +162,15 @@ export function noiseOf(stream: SecretStream | ProtocolStream): SecretStream {
 }
 
 /** Opens the core's channel on `mux`. */
-function attach(core: Core, replicator: Replicator, mux: Protomux, stream: SecretStream): void {
-  if (core.closed || mux.opened({ protocol: PROTOCOL, id: core.discoveryKey })) return
+function attach(
+  core: Core,
+  replicator: Replicator,
+  mux: Protomux,
+  stream: SecretStream,
+  connected: () => void
+): void {
+  if (core.closed) return connected()
+  if (mux.opened({ protocol: PROTOCOL, id: core.discoveryKey })) return
   let peer: Peer | null = null
   const guard =
     <T>(fn: (p: Peer, msg: T) => void) =>
@@ -219,14 +236,18 @@ function attach(core: Core, replicator: Replicator, mux: Protomux, stream: Secre
       } catch (err) {
         peer!.drop(err as Error)
       }
+      connected()
     },
     // hypercore 11 defines exactly these ten types: anything else is a peer we cannot trust
     onunknown: (type) => {
       peer?.drop(new ProtocolError(`unknown hypercore message type ${type}`))
     },
-    onclose: () => peer?.onclose()
+    onclose: () => {
+      peer?.onclose()
+      connected()
+    }
   })
-  if (channel === null) return
+  if (channel === null) return connected()
   peer = new Peer(replicator, transport)
   channel.open(peer.handshake())
 }
