@@ -78,12 +78,19 @@ async function encryptAll(
   return out
 }
 
+/** When the request a downloaded block answered was sent, and how long the answer took (ms). */
+export interface DownloadMeta {
+  timestamp: number
+  elapsed: number
+}
+
 /** A verified piece of a peer's data, waiting for the group commit. */
 interface PendingCommit {
   batch: TreeBatch
   block: { index: number; value: Uint8Array } | null
   manifest: Manifest | null
   from: unknown
+  request: DownloadMeta | null
   resolve: (applied: boolean) => void
   reject: (err: unknown) => void
 }
@@ -433,7 +440,12 @@ export class Core extends Emitter<CoreEvents> {
    * Resolves false when the data no longer applies (our tree moved); throws a typed error when it
    * is invalid.
    */
-  async applyData(proof: Proof, manifest: Manifest | null, from: unknown): Promise<boolean> {
+  async applyData(
+    proof: Proof,
+    manifest: Manifest | null,
+    from: unknown,
+    request: DownloadMeta | null = null
+  ): Promise<boolean> {
     this.#assertOpen()
     if (proof.fork !== this.tree.fork) return false
     let verifier = this.verifier
@@ -451,7 +463,7 @@ export class Core extends Emitter<CoreEvents> {
     }
     const block = proof.block ? { index: proof.block.index, value: proof.block.value } : null
     return new Promise((resolve, reject) => {
-      this.#pending.push({ batch, block, manifest: learned, from, resolve, reject })
+      this.#pending.push({ batch, block, manifest: learned, from, request, resolve, reject })
       if (!this.#flushQueued) {
         this.#flushQueued = true
         this.mutex.run(() => this.#flush()).catch(() => {})
@@ -471,6 +483,16 @@ export class Core extends Emitter<CoreEvents> {
       throw new InvalidManifestError('the manifest the peer sent does not hash to the core key')
     }
     return new Verifier(this.key, manifest)
+  }
+
+  /** Stores and adopts a manifest a peer sent before any upgrade (it must hash to our key). */
+  learnManifest(manifest: Manifest): Promise<void> {
+    return this.mutex.run(async () => {
+      if (this.manifest !== null || this.closed) return
+      this.verifierFor(manifest) // throws InvalidManifestError unless it hashes to our key
+      await this.#write(this.#manifestOps(manifest), 'the manifest')
+      this.#adoptManifest(manifest)
+    })
   }
 
   /** Ops that store a learned manifest with the core (none if we know ours). */
@@ -543,7 +565,7 @@ export class Core extends Emitter<CoreEvents> {
     if (upgrade) this.emit('append')
     for (const it of accepted) {
       if (it.block && newBits.delete(it.block.index)) {
-        this.emit('download', it.block.index, it.block.value.byteLength, it.from)
+        this.emit('download', it.block.index, it.block.value.byteLength, it.from, it.request)
         this.waiters.resolve(it.block.index, it.block.value)
       }
       it.resolve(true)

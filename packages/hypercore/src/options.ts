@@ -87,7 +87,13 @@ export interface HypercoreEvents {
   close: []
   append: []
   truncate: [ancestors: number, fork: number]
-  download: [index: number, byteLength: number, from: unknown]
+  /** A verified block arrived; `request` says when it was asked for and how long it took. */
+  download: [
+    index: number,
+    byteLength: number,
+    from: unknown,
+    request: { timestamp: number; elapsed: number } | null
+  ]
   upload: [index: number, byteLength: number, to: unknown]
   'peer-add': [peer: unknown]
   'peer-remove': [peer: unknown]

@@ -46,17 +46,22 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
   }
 
   /**
-   * Forwards everything this side receives into `dest` (its end too; a destroy with an error
+   * Forwards everything this side receives into `dest` (its end too; closing before the end
    * destroys `dest`), and returns `dest` so two raw streams chain as `a.pipe(b).pipe(a)`.
    * Honors `dest`'s backpressure only as far as its own buffering does.
    */
   pipe<D extends Duplex>(dest: D): D {
+    let ended = false
     this.on('data', (chunk) => {
       if (!dest.destroyed) dest.write(chunk)
     })
-    this.on('end', () => dest.end())
+    this.on('end', () => {
+      ended = true
+      dest.end()
+    })
+    // a source that closes before it ended (destroyed, failed) takes its destination down
     this.on('close', (err) => {
-      if (err) dest.destroy(err)
+      if (!ended) dest.destroy(err ?? undefined)
     })
     return dest
   }

@@ -8,6 +8,8 @@ export interface DownloadRange {
   start?: number
   /** Exclusive end; -1 (or omitted with `live`) follows the core as it grows. */
   end?: number
+  /** Instead of `end`: how many blocks from `start`. */
+  length?: number
   /** Explicit block indexes instead of a range. */
   blocks?: number[]
   /** Fetch in order (default: any order). */
@@ -29,7 +31,8 @@ export class Download {
   constructor(range: DownloadRange) {
     this.blocks = range.blocks ? [...range.blocks].sort((a, b) => a - b) : null
     this.start = this.blocks ? (this.blocks[0] ?? 0) : (range.start ?? 0)
-    this.end = this.blocks ? (this.blocks.at(-1) ?? -1) + 1 : (range.end ?? -1)
+    const end = range.end ?? (range.length !== undefined ? this.start + range.length : -1)
+    this.end = this.blocks ? (this.blocks.at(-1) ?? -1) + 1 : end
     this.linear = !!range.linear
     this.cursor = this.start
     this.#done = new Promise((resolve, reject) => {

@@ -184,7 +184,10 @@ export class Replicator {
       }
       // an answer that no longer fits our tree (we moved on meanwhile) is stale, not malicious
       const stale = m.fork !== this.core.fork || (m.upgrade !== null && m.upgrade.start !== this.core.length)
-      if (!stale) await this.core.applyData(proofOf(m), m.manifest, peer)
+      if (!stale) {
+        const request = { timestamp: req.sentAt, elapsed: Date.now() - req.sentAt }
+        await this.core.applyData(proofOf(m), m.manifest, peer, request)
+      }
     } catch (err) {
       peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid data', { cause: err }))
     } finally {
@@ -350,9 +353,35 @@ export class Replicator {
     }
   }
 
+  readonly #manifestAsked = new WeakSet<Peer>()
+
+  /** Asks a peer that has the manifest for it (hypercore syncs manifests eagerly, before blocks). */
+  #requestManifest(peer: Peer): void {
+    const core = this.core
+    if (core.manifest !== null || !peer.remoteHasManifest || this.#manifestAsked.has(peer)) return
+    this.#manifestAsked.add(peer)
+    const message = {
+      fork: core.fork,
+      block: null,
+      hash: null,
+      seek: null,
+      upgrade: null,
+      manifest: true,
+      priority: 0
+    }
+    this.#ask(peer, message, {})
+      .then(async (m) => {
+        if (m?.manifest && core.manifest === null) await core.learnManifest(m.manifest)
+      })
+      .catch((err: unknown) => {
+        peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid manifest', { cause: err }))
+      })
+  }
+
   async #schedule(): Promise<void> {
     const core = this.core
     if (this.peers.length === 0) return
+    if (core.manifest === null) for (const p of this.peers) if (p.remoteOpened) this.#requestManifest(p)
     const newer = this.peers.find((p) => p.remoteSynced && p.remoteFork > core.fork)
     if (newer && !this.#reorging) void this.#reorg(newer)
     this.#requestUpgrade()
