@@ -252,4 +252,3 @@ describe('hypercore 11 behaviour parity', () => {
     s1.destroy()
   })
 })
-

@@ -169,7 +169,10 @@ function attach(
   stream: SecretStream,
   connected: () => void
 ): void {
-  if (core.closed) return connected()
+  if (core.closed) {
+    connected()
+    return
+  }
   if (mux.opened({ protocol: PROTOCOL, id: core.discoveryKey })) return
   let peer: Peer | null = null
   const guard =
@@ -247,7 +250,10 @@ function attach(
       connected()
     }
   })
-  if (channel === null) return connected()
+  if (channel === null) {
+    connected()
+    return
+  }
   peer = new Peer(replicator, transport)
   channel.open(peer.handshake())
 }
