@@ -12,9 +12,8 @@ import type { Bitfield } from './bitfield.ts'
 import type { BitfieldStore } from './bitfield-store.ts'
 import { equal, pushAll } from './bytes.ts'
 import { type CoreOpenOptions, loadCore, RECORD_VERSION } from './core-open.ts'
-import type { BlockEncryption } from './encryption.ts'
+import { type BlockEncryption, encryptAll } from './encryption.ts'
 import {
-  BlockNotAvailableError,
   InvalidManifestError,
   InvalidOperationError,
   SessionClosedError,
@@ -24,12 +23,13 @@ import {
 import type { HypercoreEvents } from './hypercore.ts'
 import { encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
 import type { MerkleTree, Proof, ProofRequest, TreeBatch } from './merkle/index.ts'
-import { Mutex } from './mutex.ts'
+import { ExclusiveLock, Mutex } from './mutex.ts'
+import { retainForSnapshots, type SnapshotHold } from './snapshots.ts'
 import type { CoreAuth, CoreStorage } from './storage-layout.ts'
 import { Verifier } from './verifier.ts'
 import { BlockWaiters } from './waiters.ts'
 
-export type { CoreOpenOptions }
+export type { CoreOpenOptions, SnapshotHold }
 
 /** Events of the shared core (sessions re-emit the public ones). */
 export interface CoreEvents extends HypercoreEvents {
@@ -43,39 +43,6 @@ export interface CoreEvents extends HypercoreEvents {
   manifest: []
   /** A peer was dropped for breaking the protocol or sending invalid data. */
   'peer-error': [err: Error, peer: unknown]
-}
-
-/**
- * What a snapshot session saw: its length, how much of it is still the core's (a truncation lowers
- * `validLength`), and copies of the blocks past that which it held when they were cut.
- */
-export interface SnapshotHold {
-  length: number
-  validLength: number
-  retained: Map<number, Uint8Array>
-}
-
-async function encryptAll(
-  encryption: BlockEncryption,
-  start: number,
-  fork: number,
-  blocks: Uint8Array[]
-): Promise<Uint8Array[]> {
-  const out = new Array<Uint8Array>(blocks.length)
-  let pending: Promise<void>[] | null = null
-  for (let i = 0; i < blocks.length; i++) {
-    const r = encryption.encrypt(start + i, blocks[i]!, fork)
-    if (r instanceof Promise) {
-      pending ??= []
-      pending.push(
-        r.then((b) => {
-          out[i] = b
-        })
-      )
-    } else out[i] = r
-  }
-  if (pending) await Promise.all(pending)
-  return out
 }
 
 /** When the request a downloaded block answered was sent, and how long the answer took (ms). */
@@ -205,10 +172,6 @@ export class Core extends Emitter<CoreEvents> {
     return this.storage.getBlock(index)
   }
 
-  decryptBlock(index: number, stored: Uint8Array): Uint8Array | Promise<Uint8Array> {
-    return this.encryption ? this.encryption.decrypt(index, stored) : stored
-  }
-
   /** Resolves with the stored block once it arrives (e.g. from a peer). */
   waitForBlock(index: number, opts: { signal?: AbortSignal; timeout?: number }): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new SessionClosedError('the core is closed'))
@@ -224,15 +187,7 @@ export class Core extends Emitter<CoreEvents> {
     return this.tree.hashAt(length)
   }
 
-  /** The block holding plaintext byte `bytes`, and the offset inside it. */
-  async seek(bytes: number, padding = this.padding): Promise<[number, number]> {
-    const found = await this.trySeek(bytes, padding)
-    if (found === null)
-      throw new BlockNotAvailableError(`the tree nodes to seek byte ${bytes} are not stored locally`)
-    return found
-  }
-
-  /** Like {@link seek}, but null when the byte is past the length or its tree nodes are not here. */
+  /** `[block, offset]` of plaintext byte `bytes`; null when past the length or its tree nodes are not here. */
   trySeek(bytes: number, padding = this.padding): Promise<[number, number] | null> {
     if (bytes > this.tree.byteLength - this.tree.length * padding) return Promise.resolve(null)
     return this.tree.seek(bytes, padding)
@@ -243,35 +198,13 @@ export class Core extends Emitter<CoreEvents> {
   /** Snapshots that keep what they saw across truncations (see {@link SnapshotHold}). */
   readonly snapshots = new Set<SnapshotHold>()
 
-  /** Copies the blocks `[ancestors, …)` that open snapshots saw, before a truncation drops them. */
-  async #retainForSnapshots(ancestors: number): Promise<void> {
-    for (const snap of this.snapshots) {
-      const end = Math.min(snap.validLength, this.tree.length)
-      const wanted: number[] = []
-      for (let i = ancestors; i < end; i++) if (this.bitfield.get(i) && !snap.retained.has(i)) wanted.push(i)
-      const blocks = wanted.length > 0 ? await this.storage.getBlocks(wanted) : []
-      for (let i = 0; i < wanted.length; i++) if (blocks[i]) snap.retained.set(wanted[i]!, blocks[i]!)
-      if (snap.validLength > ancestors) snap.validLength = ancestors
-    }
-  }
-
   // --- sessions' shared helpers -------------------------------------------------------------------
 
   /** Blocks marked in use while a session is marking (mark-and-sweep); null when not marking. */
   marks: Set<number> | null = null
 
-  #exclusive: Promise<void> = Promise.resolve()
-
-  /** Waits until no other exclusive session holds the core; resolves with the release. */
-  async lockExclusive(): Promise<() => void> {
-    let release!: () => void
-    const previous = this.#exclusive
-    this.#exclusive = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    await previous
-    return release
-  }
+  /** One exclusive session at a time (`exclusive: true`); the others wait for its release. */
+  readonly exclusive = new ExclusiveLock()
 
   // --- hints --------------------------------------------------------------------------------------
 
@@ -392,7 +325,7 @@ export class Core extends Emitter<CoreEvents> {
     nodes: TreeBatch['nodes'],
     extra: BatchOp[] = []
   ) {
-    await this.#retainForSnapshots(ancestors)
+    await retainForSnapshots(this.snapshots, this.bitfield, this.storage, this.tree.length, ancestors)
     const ops: BatchOp[] = [this.storage.deleteBlocks(ancestors, Number.POSITIVE_INFINITY), ...extra]
     for (const index of batch.deletedNodes) ops.push(this.storage.deleteTreeNode(index))
     ops.push(this.storage.deleteTreeNodesFrom(2 * ancestors))

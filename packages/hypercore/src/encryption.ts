@@ -136,3 +136,27 @@ function writeUint64LE(buf: Uint8Array, offset: number, n: number): void {
   buf[offset + 6] = hi >>> 16
   buf[offset + 7] = hi >>> 24
 }
+
+/** Encrypts `blocks` appended at `start` on `fork` (awaiting only ciphers that are async). */
+export async function encryptAll(
+  encryption: BlockEncryption,
+  start: number,
+  fork: number,
+  blocks: Uint8Array[]
+): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(blocks.length)
+  let pending: Promise<void>[] | null = null
+  for (let i = 0; i < blocks.length; i++) {
+    const r = encryption.encrypt(start + i, blocks[i]!, fork)
+    if (r instanceof Promise) {
+      pending ??= []
+      pending.push(
+        r.then((b) => {
+          out[i] = b
+        })
+      )
+    } else out[i] = r
+  }
+  if (pending) await Promise.all(pending)
+  return out
+}

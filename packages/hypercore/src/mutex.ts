@@ -8,3 +8,19 @@ export class Mutex {
     return result
   }
 }
+
+/** A lock held until released: `acquire` waits for the previous holder's release. */
+export class ExclusiveLock {
+  #tail: Promise<void> = Promise.resolve()
+
+  /** Waits until every earlier holder released; resolves with this holder's release. */
+  async acquire(): Promise<() => void> {
+    let release!: () => void
+    const previous = this.#tail
+    this.#tail = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await previous
+    return release
+  }
+}

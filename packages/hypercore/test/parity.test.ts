@@ -5,9 +5,9 @@
  */
 import { ready } from '@orchard/crypto'
 import { openMemoryStorage } from '@orchard/storage'
-import { memoryPair } from '@orchard/wire'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore, type HypercoreOptions } from '../src/index.ts'
+import { connect } from './memory-link.ts'
 
 beforeAll(() => ready())
 
@@ -17,17 +17,6 @@ async function create(key?: Uint8Array | null, opts: HypercoreOptions = {}) {
   const core = key ? new Hypercore(openMemoryStorage(), key, opts) : new Hypercore(openMemoryStorage(), opts)
   await core.ready()
   return core
-}
-
-/** Replicates `a` (initiator) with `b`; returns a function that cuts the link. */
-function connect(a: Hypercore, b: Hypercore) {
-  const [x, y] = memoryPair()
-  const sa = a.replicate(true, { stream: x, keepAlive: 0 })
-  const sb = b.replicate(false, { stream: y, keepAlive: 0 })
-  return () => {
-    sa.destroy()
-    sb.destroy()
-  }
 }
 
 /** Fails with a clear message instead of hanging the run. */

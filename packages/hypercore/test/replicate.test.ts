@@ -1,8 +1,8 @@
 import { ready } from '@orchard/crypto'
 import { openMemoryStorage } from '@orchard/storage'
-import { memoryPair } from '@orchard/wire'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore } from '../src/index.ts'
+import { connect } from './memory-link.ts'
 
 beforeAll(() => ready())
 
@@ -12,16 +12,6 @@ async function writerWith(n: number) {
   const blocks = Array.from({ length: n }, (_, i) => `block ${i}`)
   for (let i = 0; i < n; i += 500) await core.append(blocks.slice(i, i + 500))
   return core
-}
-
-function connect(a: Hypercore, b: Hypercore) {
-  const [x, y] = memoryPair()
-  const sa = a.replicate(true, { stream: x, keepAlive: 0 })
-  const sb = b.replicate(false, { stream: y, keepAlive: 0 })
-  return () => {
-    sa.destroy()
-    sb.destroy()
-  }
 }
 
 describe('replication ours ⇄ ours', () => {

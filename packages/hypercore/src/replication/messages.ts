@@ -19,6 +19,7 @@ import {
   utf8
 } from '@orchard/codec'
 import { manifestCodec } from '../manifest.ts'
+import type { Proof } from '../merkle/proof.ts'
 
 /** The channel handshake: flags (bit 0 = seeks supported) ‖ 32-byte capability. */
 export const handshake = struct({ capability: fixed32, seeks: flag(0) }, { flagsAt: 0 })
@@ -174,3 +175,8 @@ export const MESSAGE_TYPES = {
   range: 8,
   extension: 9
 } as const
+
+/** The proof a data message carries (what the core verifies). */
+export function proofOf(m: DataMessage): Proof {
+  return { fork: m.fork, block: m.block, hash: m.hash, seek: m.seek, upgrade: m.upgrade }
+}

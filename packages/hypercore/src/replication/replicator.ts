@@ -1,20 +1,16 @@
 /**
  * The replicator of one core: it decides what to ask which peer for. Wanted blocks come from
  * waiting `get`s, downloads and eager (non-sparse) mode; upgrades follow any peer that is ahead on
- * our fork; a peer on a newer fork triggers a reorg. Requests are spread over peers that have the
- * block, bounded per peer, timed out and retried elsewhere. Verified data is committed by the core.
+ * our fork; a peer on a newer fork triggers a reorg (`reorg.ts`). Requests are spread over peers
+ * that have the block, bounded per peer, timed out and retried elsewhere. Verified data is
+ * committed by the core. It also settles `update()` waits and drives sparse seeks.
  */
-import { equal } from '../bytes.ts'
 import type { Core } from '../core.ts'
-import { HypercoreError, InvalidProofError, ProtocolError } from '../errors.ts'
-import { leftChild, leftSpan, rightChild, rightSpan } from '../flat-tree.ts'
-import { parentNode } from '../merkle/nodes.ts'
-import type { Proof } from '../merkle/proof.ts'
-import { verifyProof } from '../merkle/verify.ts'
+import { HypercoreError, ProtocolError } from '../errors.ts'
 import { Download, type DownloadRange } from './download.ts'
-import type { DataMessage, RequestMessage } from './messages.ts'
-import { MESSAGE_TYPES as T } from './messages.ts'
+import { type DataMessage, proofOf, type RequestMessage, MESSAGE_TYPES as T } from './messages.ts'
 import type { Inflight, Peer } from './peer.ts'
+import { fetchFork } from './reorg.ts'
 
 export interface ReplicatorOptions {
   /** Requests in flight per peer (default 256). */
@@ -540,97 +536,19 @@ export class Replicator {
     })
   }
 
-  /** Moves onto `peer`'s newer fork: verify its signed tree, find where ours diverges, cut there. */
+  /** Moves onto `peer`'s newer fork (see {@link fetchFork}), then cuts our tree where it diverges. */
   async #reorg(peer: Peer): Promise<void> {
     const core = this.core
     this.#reorging = true
     try {
-      const fork = peer.remoteFork
-      const empty = { getNode: async () => null, getNodes: async (is: number[]) => is.map(() => null) }
-      const base = { length: 0, byteLength: 0, fork, roots: [], signature: null }
-      const m = await this.#ask(
-        peer,
-        {
-          fork,
-          block: null,
-          hash: null,
-          seek: null,
-          upgrade: { start: 0, length: peer.remoteLength },
-          manifest: core.manifest === null,
-          priority: 0
-        },
-        { reorg: true }
-      )
-      if (m === null || !m.upgrade || m.fork !== fork || fork <= core.fork) return
-      // a reader that never saw an upgrade learns the manifest with the fork (it must hash to the key)
-      const learned = core.manifest === null ? m.manifest : null
-      const verifier = core.verifierFor(m.manifest)
-      const batch = await verifyProof(base, empty, proofOf(m), verifier.prologue)
-      verifier.assertValid(batch, batch.signature)
-      const ancestors = await this.#ancestors(peer, fork, batch)
-      await core.reorg(batch, Math.min(ancestors, core.length), learned)
+      const fork = await fetchFork(core, peer, (message, kind) => this.#ask(peer, message, kind))
+      if (fork !== null) await core.reorg(fork.batch, Math.min(fork.ancestors, core.length), fork.learned)
     } catch (err) {
       peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid fork proof', { cause: err }))
     } finally {
       this.#reorging = false
       this.update()
     }
-  }
-
-  /**
-   * How many leading blocks our tree shares with the peer's verified `batch`: compare roots with
-   * our stored nodes, descending (one `hash` request per level) into the first that differs.
-   */
-  async #ancestors(
-    peer: Peer,
-    fork: number,
-    batch: Awaited<ReturnType<typeof verifyProof>>
-  ): Promise<number> {
-    const core = this.core
-    const head = 2 * core.length
-    const same = async (node: { index: number; size: number; hash: Uint8Array }) => {
-      if (rightSpan(node.index) >= head) return false
-      const local = await core.storage.getTreeNode(node.index)
-      return local !== null && local.size === node.size && equal(local.hash, node.hash)
-    }
-    let ancestors = 0
-    for (const root of batch.roots) {
-      let node = root
-      while (!(await same(node))) {
-        if (node.index % 2 === 0 || leftSpan(node.index) >= head) return ancestors
-        const left = leftChild(node.index)
-        const m = await this.#ask(
-          peer,
-          {
-            fork,
-            block: null,
-            hash: { index: left, nodes: 1 },
-            seek: null,
-            upgrade: null,
-            manifest: false,
-            priority: 0
-          },
-          { hash: left }
-        )
-        const [l, r] = m?.hash?.nodes ?? []
-        if (!l || !r || l.index !== left || r.index !== rightChild(node.index)) {
-          throw new InvalidProofError('the peer did not answer the fork descent with the two children')
-        }
-        const joined = parentNode(node.index, l, r)
-        if (joined.size !== node.size || !equal(joined.hash, node.hash)) {
-          throw new InvalidProofError('the children the peer sent do not hash to its signed node')
-        }
-        batch.nodes.push(l, r)
-        if (await same(l)) {
-          ancestors = rightSpan(l.index) / 2 + 1
-          node = r
-        } else {
-          node = l
-        }
-      }
-      ancestors = rightSpan(node.index) / 2 + 1
-    }
-    return ancestors
   }
 
   destroy(): void {
@@ -642,8 +560,4 @@ export class Replicator {
     for (const d of this.#downloads) d.destroy()
     for (const p of [...this.peers]) p.channel.close()
   }
-}
-
-function proofOf(m: DataMessage): Proof {
-  return { fork: m.fork, block: m.block, hash: m.hash, seek: m.seek, upgrade: m.upgrade }
 }

@@ -16,7 +16,7 @@ import { openFileStorage } from '@orchard/storage/fs'
 import { memoryPair } from '@orchard/wire'
 import RealHypercore from 'hypercore'
 import realCrypto from 'hypercore-crypto'
-import { Hypercore } from '../../src/index.ts'
+import { Hypercore, type HypercoreInfo } from '../../src/index.ts'
 import { type Trace, withTimeout } from './trace.ts'
 
 /** A key pair as both implementations take it. */
@@ -44,15 +44,8 @@ export interface StreamLike<T> extends AsyncIterable<T> {
   destroy(): void
 }
 
-export interface InfoLike {
-  key: Uint8Array
-  discoveryKey: Uint8Array
-  length: number
-  contiguousLength: number
-  byteLength: number
-  fork: number
-  padding: number
-}
+/** What `info()` reports, minus `storage` (null in both). */
+export type InfoLike = Omit<HypercoreInfo, 'storage'>
 
 /** The hypercore 11 API surface the scenarios use; both implementations are driven through it. */
 export interface CoreLike {

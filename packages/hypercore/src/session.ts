@@ -1,0 +1,388 @@
+/**
+ * What every `Hypercore` session is before its data API: how it opens (its own core, or a parent's
+ * core it shares), the options it keeps (value encoding, encryption, writability, waits, snapshot),
+ * its identity and state as hypercore reports them, and its lifetime — the core closes with its
+ * last session. `hypercore.ts` builds the data API (reads, writes, replication) on top.
+ */
+import type { KeyPair } from '@orchard/crypto'
+import { Emitter } from '@orchard/events'
+import type { Storage } from '@orchard/storage'
+import { openNamedStorage } from '@orchard/storage/named'
+import { Core, type CoreOpenOptions, type SnapshotHold } from './core.ts'
+import { type BlockEncryption, DefaultEncryption, fromProvider } from './encryption.ts'
+import {
+  BadArgumentError,
+  InvalidOperationError,
+  RequestCancelledError,
+  RequestTimeoutError,
+  SessionClosedError,
+  SessionNotWritableError
+} from './errors.ts'
+import type { Manifest } from './manifest.ts'
+import {
+  decodeKey,
+  derivedKey,
+  type EncryptionOption,
+  encryptionOptions,
+  type HypercoreEvents,
+  type HypercoreInfo,
+  type HypercoreOptions,
+  isOptions,
+  type KeyInput
+} from './options.ts'
+import { replicatorOf } from './replication/protocol.ts'
+import { type BlockCodec, blockCodec } from './value-encoding.ts'
+import { PendingRequests } from './waiters.ts'
+import { toZBase32 } from './z32.ts'
+
+/** hypercore's suggested maximum: every block travels in one message when replicating. */
+export const MAX_SUGGESTED_BLOCK_SIZE = 15 * 1024 * 1024
+
+export interface Snapshot {
+  hold: SnapshotHold
+  byteLength: number
+  fork: number
+}
+
+/** What a session takes from the session it was opened on (which may still be opening). */
+export interface SessionParent {
+  opening: Promise<void>
+  core: () => Core
+  keyPair: () => KeyPair | null
+  encryption: () => BlockEncryption | null
+}
+
+type Opts = HypercoreOptions & { parent?: SessionParent }
+
+export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
+  /** Resolves when the session is open. */
+  readonly opening: Promise<void>
+  opened = false
+  closed = false
+  protected _closing: Promise<void> | null = null
+  protected _core: Core | null = null
+  protected _keyPair: KeyPair | null
+  protected _codec: BlockCodec
+  protected _encodeBatch: ((blocks: unknown[]) => Uint8Array[]) | null
+  protected _encryption: BlockEncryption | null = null
+  protected _readonly: boolean
+  protected _snapshot: Snapshot | null = null
+  protected _findingPeers = 0
+  #releaseExclusive: (() => void) | null = null
+  #knownKey: Uint8Array | null = null
+  /** How many `get`s of this session waited for a block from peers. */
+  waits = 0
+  protected readonly _wait: boolean
+  /** The default `get` timeout of this session (ms; 0 = none). */
+  readonly timeout: number
+  protected readonly _maxBlockSize: number
+  protected readonly _onwait: HypercoreOptions['onwait'] | null
+  protected readonly _pending = new PendingRequests()
+  readonly #unlisten: Array<() => void> = []
+
+  /**
+   * Opens (or creates) the core in `storage` — a `Storage`, or a name: a folder in Node, an
+   * IndexedDB database in a browser. `key` selects a core created elsewhere; without it, the
+   * storage's default core is opened, or a new writable core is created.
+   */
+  constructor(
+    storage: Storage | Promise<Storage> | string | HypercoreOptions | null,
+    key?: KeyInput | HypercoreOptions | null,
+    opts?: HypercoreOptions
+  )
+  constructor(
+    storageOrOpts: Storage | Promise<Storage> | string | HypercoreOptions | null,
+    keyOrOpts?: KeyInput | HypercoreOptions | null,
+    maybeOpts: Opts = {}
+  ) {
+    super()
+    let storage = storageOrOpts as Storage | Promise<Storage> | string | null
+    let opts: Opts = maybeOpts
+    let key: KeyInput | null = null
+    if (isOptions(storageOrOpts)) {
+      opts = storageOrOpts
+      storage = opts.storage ?? null
+      key = opts.key ?? null
+    } else if (isOptions(keyOrOpts)) {
+      opts = { ...keyOrOpts, ...maybeOpts }
+      key = opts.key ?? null
+    } else {
+      key = keyOrOpts ?? opts.key ?? null
+    }
+    this._keyPair = opts.keyPair ?? null
+    // as in hypercore, a session does not inherit its parent's value encoding
+    this._codec = blockCodec(opts.valueEncoding)
+    this._encodeBatch = opts.encodeBatch ?? null
+    this._readonly = opts.writable === false
+    this._wait = opts.wait !== false
+    this.timeout = opts.timeout ?? 0
+    this._maxBlockSize = opts.maxBlockSize ?? MAX_SUGGESTED_BLOCK_SIZE
+    this._onwait = opts.onwait ?? null
+    // the key is known at once when given (or derivable from the key pair), as in hypercore
+    const given = key !== null ? decodeKey(key) : null
+    this.#knownKey = given
+    if (given === null && this._keyPair && !opts.manifest && !opts.parent) {
+      this.#knownKey = derivedKey(this._keyPair, opts)
+    }
+    this.opening = this.#open(storage, given, opts)
+    this.opening.catch(() => {}) // surfaced through ready() and every method
+  }
+
+  async #open(storage: Storage | Promise<Storage> | string | null, key: Uint8Array | null, opts: Opts) {
+    if (opts.preload) {
+      const extra = typeof opts.preload === 'function' ? await opts.preload() : await opts.preload
+      opts = { ...opts, ...extra }
+    }
+    let core: Core
+    if (opts.parent) {
+      await opts.parent.opening
+      core = opts.parent.core()
+      if (this._keyPair === null) this._keyPair = opts.parent.keyPair()
+      this._encryption = opts.parent.encryption()
+      core.addSession()
+    } else {
+      if (storage === null) throw new BadArgumentError('storage is required')
+      const store = typeof storage === 'string' ? await openNamedStorage(storage) : await storage
+      const enc = encryptionOptions(opts)
+      const coreOpts: CoreOpenOptions = {
+        key: key ?? (opts.key !== undefined ? decodeKey(opts.key) : null),
+        keyPair: opts.keyPair ?? null,
+        manifest: opts.manifest ?? null,
+        compat: opts.compat ?? false,
+        encryptionKey: enc.key,
+        isBlockKey: enc.isBlockKey,
+        encryption: enc.cipher ? fromProvider(enc.cipher, this) : null,
+        createIfMissing: opts.createIfMissing !== false,
+        sparse: opts.sparse !== false,
+        closeStorage: opts.closeStorage !== false
+      }
+      core = await Core.open(store, coreOpts)
+      this._encryption = core.encryption
+    }
+    if (opts.encryption !== undefined && opts.parent) await this._setEncryptionOption(core, opts.encryption)
+    this._core = core
+    if (this._keyPair === null) this._keyPair = core.keyPair
+    if (this._findingPeers > 0) replicatorOf(core).findingPeers += this._findingPeers
+    if (opts.exclusive && opts.writable !== false) this.#releaseExclusive = await core.exclusive.acquire()
+    if (opts.userData) {
+      for (const [name, value] of Object.entries(opts.userData)) await this._setUserData(core, name, value)
+    }
+    if (opts.snapshot) this.#takeSnapshot(core)
+    this.#listen(core)
+    this.opened = true
+    this.emit('ready')
+  }
+
+  #listen(core: Core): void {
+    const on = <K extends keyof HypercoreEvents>(event: K, fn: (...args: HypercoreEvents[K]) => void) => {
+      core.on(event as never, fn as never)
+      this.#unlisten.push(() => core.off(event as never, fn as never))
+    }
+    on('append', () => {
+      if (this._snapshot === null) this.emit('append')
+    })
+    on('truncate', (ancestors, fork) => {
+      if (this._snapshot === null) this.emit('truncate', ancestors, fork)
+    })
+    for (const name of ['download', 'upload', 'peer-add', 'peer-remove', 'manifest'] as const) {
+      on(name, (...args: unknown[]) => (this.emit as (e: string, ...a: unknown[]) => void)(name, ...args))
+    }
+    on('remote-contiguous-length', (length) => this.emit('remote-contiguous-length', length))
+    on('close', () => {
+      this.close().catch(() => {})
+    })
+  }
+
+  #takeSnapshot(core: Core): void {
+    const hold: SnapshotHold = { length: core.length, validLength: core.length, retained: new Map() }
+    core.snapshots.add(hold)
+    this._snapshot = { hold, byteLength: core.byteLength, fork: core.fork }
+  }
+
+  /** Resolves once open; rejects with the open error. */
+  async ready(): Promise<void> {
+    await this.opening
+  }
+
+  protected async _active(): Promise<Core> {
+    if (!this.opened) await this.opening
+    if (this._closing !== null) throw new SessionClosedError('the session is closed', this._where())
+    return this._core!
+  }
+
+  protected _timedOut(): Error {
+    return new RequestTimeoutError('request timed out', this._where())
+  }
+
+  protected _where() {
+    return { discoveryKey: this._core?.discoveryKey ?? null }
+  }
+
+  protected _assertWritable(core: Core, keyPair: KeyPair | null): void {
+    if (this._readonly || this._snapshot || !core.canSign(keyPair)) {
+      throw new SessionNotWritableError('cannot append to a read-only core', this._where())
+    }
+  }
+
+  // --- identity -----------------------------------------------------------------------------------
+
+  /** The shared core (for replication and advanced use). */
+  get core(): Core {
+    if (this._core === null) throw new InvalidOperationError('the core is not open yet')
+    return this._core
+  }
+
+  get key(): Uint8Array | null {
+    return this._core?.key ?? this.#knownKey
+  }
+
+  get discoveryKey(): Uint8Array | null {
+    return this._core?.discoveryKey ?? null
+  }
+
+  /** The key in z-base-32, as hypercore prints it. */
+  get id(): string | null {
+    const key = this.key
+    return key ? toZBase32(key) : null
+  }
+
+  get manifest(): Manifest | null {
+    return this._core?.manifest ?? null
+  }
+
+  get keyPair(): KeyPair | null {
+    return this._keyPair
+  }
+
+  /** Signs with `keyPair` from now on (this session). */
+  setKeyPair(keyPair: KeyPair | null): void {
+    this._keyPair = keyPair
+  }
+
+  get writable(): boolean {
+    return this.opened && this._closing === null && !this._readonly && this._core!.canSign(this._keyPair)
+  }
+
+  get readable(): boolean {
+    return this.opened && this._closing === null
+  }
+
+  get snapshotted(): boolean {
+    return this._snapshot !== null
+  }
+
+  get encryption(): BlockEncryption | null {
+    return this._encryption
+  }
+
+  // --- state --------------------------------------------------------------------------------------
+
+  get length(): number {
+    if (this._snapshot) return this._snapshot.hold.length
+    return this._core?.length ?? 0
+  }
+
+  /**
+   * The length the signature covers: all of it (Orchard's cores hold no unsigned appends); for a
+   * snapshot, what of its view the core still signs after truncations.
+   */
+  get signedLength(): number {
+    if (this._snapshot) return Math.min(this._snapshot.hold.validLength, this._core?.length ?? 0)
+    return this.length
+  }
+
+  /** Bytes of all blocks (plaintext sizes; encryption padding excluded), as hypercore reports it. */
+  get byteLength(): number {
+    const core = this._core
+    if (core === null) return 0
+    const padding = this.padding
+    if (this._snapshot) return this._snapshot.byteLength - this._snapshot.hold.length * padding
+    return core.byteLength - core.length * padding
+  }
+
+  get contiguousLength(): number {
+    return this._core ? Math.min(this._core.length, this._core.contiguousLength) : 0
+  }
+
+  /** How many leading blocks some peer told us it holds (kept across reopens). */
+  get remoteContiguousLength(): number {
+    return this._core ? Math.min(this._core.length, this._core.remoteContiguousLength) : 0
+  }
+
+  get fork(): number {
+    if (this._snapshot) return this._snapshot.fork
+    return this._core?.fork ?? 0
+  }
+
+  get padding(): number {
+    return this._encryption?.padding ?? 0
+  }
+
+  get peers(): readonly unknown[] {
+    return this._core?.peers ?? []
+  }
+
+  async info(): Promise<HypercoreInfo> {
+    const core = await this._active()
+    return {
+      key: core.key,
+      discoveryKey: core.discoveryKey,
+      length: this.length,
+      contiguousLength: this.contiguousLength,
+      byteLength: this.byteLength,
+      fork: this.fork,
+      padding: this.padding,
+      storage: null
+    }
+  }
+
+  // --- lifetime ---------------------------------------------------------------------------------
+
+  /**
+   * Closes this session; the core closes with its last session. Pending `get`s are rejected with
+   * `error` (default `REQUEST_CANCELLED`, as hypercore).
+   */
+  close(opts: { error?: Error } = {}): Promise<void> {
+    if (this._closing === null) this._closing = this.#close(opts.error ?? null)
+    return this._closing
+  }
+
+  async #close(error: Error | null): Promise<void> {
+    try {
+      await this.opening
+    } catch {
+      this.closed = true
+      return
+    }
+    const core = this._core!
+    const reason = error ?? new RequestCancelledError('the session was closed', this._where())
+    this._pending.abortAll(reason)
+    for (const off of this.#unlisten) off()
+    if (this._findingPeers > 0) {
+      const r = replicatorOf(core)
+      r.findingPeers -= this._findingPeers
+      this._findingPeers = 0
+      r.update()
+    }
+    if (this._snapshot) core.snapshots.delete(this._snapshot.hold)
+    this.#releaseExclusive?.()
+    await core.removeSession()
+    this.closed = true
+    this.emit('close')
+  }
+  // --- shared with the data API -----------------------------------------------------------------
+
+  protected async _setUserData(core: Core, key: string, value: Uint8Array | string | null): Promise<void> {
+    await core.setUserData(key, typeof value === 'string' ? new TextEncoder().encode(value) : value)
+  }
+
+  protected async _setEncryptionOption(core: Core, option: EncryptionOption | null): Promise<void> {
+    if (option === null) {
+      this._encryption = null
+      return
+    }
+    const { key, isBlockKey, cipher } = encryptionOptions({ encryption: option })
+    if (cipher) this._encryption = fromProvider(cipher, this)
+    else if (key) this._encryption = new DefaultEncryption(key, core.key, { isBlockKey, compat: core.compat })
+  }
+}
