@@ -1,7 +1,9 @@
 /**
- * Snapshots keep what they saw: a snapshot session records its length, and when a truncation (or
- * a reorg) cuts blocks it could still read, the core copies those blocks to it first — hypercore
- * reads them from a storage snapshot; Orchard's adapters have none, so the copy is the snapshot.
+ * Snapshots keep what they saw: a snapshot session records its length, and when a local truncation
+ * cuts blocks it could still read, the core copies those blocks to it first — hypercore reads them
+ * from a storage snapshot; Orchard's adapters have none, so the copy is the snapshot. A reorg onto
+ * a peer's fork keeps nothing (hypercore's snapshots then fail those reads too); it only lowers
+ * `validLength`.
  */
 import type { Bitfield } from './bitfield.ts'
 import type { CoreStorage } from './storage-layout.ts'

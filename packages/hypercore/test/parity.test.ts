@@ -240,4 +240,58 @@ describe('hypercore 11 behaviour parity', () => {
     )
     s1.destroy()
   })
+  it('destroying both ends of a piped pair at once closes each, and replication resumes after', async () => {
+    const writer = await create()
+    const reader = await create(writer.key)
+    const s1 = writer.replicate(true, { keepAlive: false })
+    const s2 = reader.replicate(false, { keepAlive: false })
+    s1.pipe(s2).pipe(s1)
+    await writer.append(['a', 'b'])
+    // one after the other, each listening just before its own destroy (as test helpers do)
+    const closed = [s1, s2].map((s) => {
+      const done = new Promise((resolve) => s.once('close', resolve))
+      s.destroy()
+      return done
+    })
+    await within(2000, 'both closes', Promise.all(closed))
+    await writer.append('c')
+    const close = connect(writer, reader)
+    await within(5000, 'download', reader.download({ start: 0, end: 3 }).done())
+    close()
+  })
+
+  it('a download is completed by local appends', async () => {
+    const core = await create()
+    await core.append('a')
+    const range = core.download({ start: 0, end: 3 })
+    await core.append(['b', 'c'])
+    await within(2000, 'local download', range.done())
+  })
+
+  it('a manifest learned from one peer is passed on to the next', async () => {
+    const a = await create()
+    const b = await create(a.key)
+    const c = await create(a.key)
+    const links = [connect(a, b), connect(b, c)]
+    await within(5000, 'manifest at c', new Promise<void>((resolve) => c.once('manifest', () => resolve())))
+    expect(c.manifest).toEqual(a.manifest)
+    for (const cut of links) cut()
+  })
+
+  it('a reorg from a peer does not keep blocks for snapshots (a local truncation does)', async () => {
+    const writer = await create(null, { valueEncoding: 'utf-8' })
+    await writer.append(['0', '1', '2'])
+    const reader = await create(writer.key, { valueEncoding: 'utf-8' })
+    const close = connect(writer, reader)
+    await reader.update({ wait: true })
+    const snap = reader.snapshot({ valueEncoding: 'utf-8' })
+    expect(await snap.get(1)).toBe('1') // fetched and held by the reader
+    const reorged = new Promise((resolve) => reader.once('truncate', resolve))
+    await writer.truncate(1)
+    await writer.append(['1b', '2b'])
+    await within(5000, 'reorg', reorged)
+    await expect(snap.get(1)).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_AVAILABLE' })
+    expect(await snap.get(0)).toBe('0')
+    close()
+  })
 })

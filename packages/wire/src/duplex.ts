@@ -59,9 +59,11 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
       ended = true
       dest.end()
     })
-    // a source that closes before it ended (destroyed, failed) takes its destination down
+    // a source that closes before it ended (destroyed, failed) takes its destination down — on
+    // the next microtask, as a streamx pipeline does, so whoever destroys both sides in one go
+    // still sees each side's own close
     this.on('close', (err) => {
-      if (!ended) dest.destroy(err ?? undefined)
+      if (!ended) queueMicrotask(() => dest.destroy(err ?? undefined))
     })
     return dest
   }

@@ -71,6 +71,7 @@ export class Replicator {
       this.update()
     })
     core.on('appended', (start, end) => {
+      this.#checkDownloads() // a local append can complete a download
       if (core.contiguousLength === core.length) return // announced whole on 'append'
       for (const p of this.peers) p.announce(start, end - start, false)
     })
@@ -90,6 +91,10 @@ export class Replicator {
     core.on('clear', (start, end) => {
       for (const d of this.#downloads) d.cursor = Math.min(d.cursor, start)
       for (const p of this.peers) p.announce(start, end - start, true)
+    })
+    // a manifest we just learned is news for peers that lack it (they ask once our sync says so)
+    core.on('manifest', () => {
+      for (const p of this.peers) p.sendSync()
     })
     core.on('close', () => this.destroy())
     if (!core.sparse) this.download({ start: 0, end: -1 })
