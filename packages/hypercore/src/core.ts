@@ -275,8 +275,6 @@ export class Core extends Emitter<CoreEvents> {
       this.#assertOpen()
       const batch = await this.tree.truncate(length, fork)
       const signature = this.verifier!.sign(batch, keyPair)
-      // open snapshots keep what a local truncation cuts (a peer's reorg does not, as in hypercore)
-      await retainForSnapshots(this.snapshots, this.bitfield, this.storage, this.tree.length, length)
       await this.#rewrite(batch, signature, length, [])
       this.#failCutGets(length)
       this.emit('truncate', length, fork)
@@ -327,6 +325,7 @@ export class Core extends Emitter<CoreEvents> {
     nodes: TreeBatch['nodes'],
     extra: BatchOp[] = []
   ) {
+    await retainForSnapshots(this.snapshots, this.bitfield, this.storage, this.tree.length, ancestors)
     const ops: BatchOp[] = [this.storage.deleteBlocks(ancestors, Number.POSITIVE_INFINITY), ...extra]
     for (const index of batch.deletedNodes) ops.push(this.storage.deleteTreeNode(index))
     ops.push(this.storage.deleteTreeNodesFrom(2 * ancestors))
@@ -499,6 +498,8 @@ export class Core extends Emitter<CoreEvents> {
     if (upgrade) this.emit('append')
     for (const it of accepted) {
       if (it.block && newBits.delete(it.block.index)) {
+        for (const snap of this.snapshots)
+          if (it.block.index < snap.validLength) snap.later.add(it.block.index)
         this.emit('download', it.block.index, it.block.value.byteLength, it.from, it.request)
         this.waiters.resolve(it.block.index, it.block.value)
       }
@@ -519,7 +520,6 @@ export class Core extends Emitter<CoreEvents> {
       // parents left of the cut whose span reaches past it are no longer trusted
       const cut = await this.tree.truncate(ancestors, batch.fork)
       pushAll(batch.deletedNodes, cut.deletedNodes)
-      for (const snap of this.snapshots) snap.validLength = Math.min(snap.validLength, ancestors)
       await this.#rewrite(batch, batch.signature, ancestors, batch.nodes, this.#manifestOps(manifest))
       this.#adoptManifest(manifest)
       this.#failCutGets(ancestors)

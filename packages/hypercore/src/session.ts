@@ -194,7 +194,12 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
 
   #takeSnapshot(core: Core): void {
-    const hold: SnapshotHold = { length: core.length, validLength: core.length, retained: new Map() }
+    const hold: SnapshotHold = {
+      length: core.length,
+      validLength: core.length,
+      retained: new Map(),
+      later: new Set<number>()
+    }
     core.snapshots.add(hold)
     this._snapshot = { hold, byteLength: core.byteLength, fork: core.fork }
   }

@@ -1,9 +1,9 @@
 /**
- * Snapshots keep what they saw: a snapshot session records its length, and when a local truncation
- * cuts blocks it could still read, the core copies those blocks to it first — hypercore reads them
- * from a storage snapshot; Orchard's adapters have none, so the copy is the snapshot. A reorg onto
- * a peer's fork keeps nothing (hypercore's snapshots then fail those reads too); it only lowers
- * `validLength`.
+ * Snapshots keep what they saw: a snapshot session records its length, and when a truncation or a
+ * reorg cuts blocks the core held when the snapshot was taken, the core copies those blocks to it
+ * first. hypercore reads them from a storage snapshot, so blocks downloaded after the snapshot was
+ * taken are not in it (a read of them after the cut fails there too); Orchard's adapters have no
+ * storage snapshots, so the copy is the snapshot, and `later` lists the blocks it must not keep.
  */
 import type { Bitfield } from './bitfield.ts'
 import type { CoreStorage } from './storage-layout.ts'
@@ -16,6 +16,8 @@ export interface SnapshotHold {
   length: number
   validLength: number
   retained: Map<number, Uint8Array>
+  /** Blocks downloaded after the snapshot was taken: not part of what it saw. */
+  later: Set<number>
 }
 
 /** Copies the blocks from `ancestors` on that open snapshots saw, before a truncation drops them. */
@@ -29,7 +31,8 @@ export async function retainForSnapshots(
   for (const snap of holds) {
     const end = Math.min(snap.validLength, length)
     const wanted: number[] = []
-    for (let i = ancestors; i < end; i++) if (bitfield.get(i) && !snap.retained.has(i)) wanted.push(i)
+    for (let i = ancestors; i < end; i++)
+      if (bitfield.get(i) && !snap.retained.has(i) && !snap.later.has(i)) wanted.push(i)
     const blocks = wanted.length > 0 ? await storage.getBlocks(wanted) : []
     for (let i = 0; i < wanted.length; i++) if (blocks[i]) snap.retained.set(wanted[i]!, blocks[i]!)
     if (snap.validLength > ancestors) snap.validLength = ancestors
