@@ -5,6 +5,8 @@
  * storage batch; in-memory state moves only after the batch is acknowledged, so a failed write
  * changes nothing.
  */
+
+import type { TreeNode } from '@orchard/crypto'
 import { ready as cryptoReady, discoveryKey, type KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { BatchOp, Storage } from '@orchard/storage'
@@ -17,6 +19,7 @@ import {
   InvalidManifestError,
   InvalidOperationError,
   SessionClosedError,
+  SessionNotWritableError,
   SnapshotNotAvailableError,
   WriteFailedError
 } from './errors.ts'
@@ -24,6 +27,7 @@ import type { HypercoreEvents } from './hypercore.ts'
 import { encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
 import type { MerkleTree, Proof, ProofRequest, TreeBatch } from './merkle/index.ts'
 import { ExclusiveLock, Mutex } from './mutex.ts'
+import type { NamedState } from './named.ts'
 import { retainForSnapshots, type SnapshotHold } from './snapshots.ts'
 import type { CoreAuth, CoreStorage } from './storage-layout.ts'
 import { Verifier } from './verifier.ts'
@@ -241,8 +245,19 @@ export class Core extends Emitter<CoreEvents> {
       const start = this.tree.length
       // nothing to append: no write, no event (as hypercore)
       if (blocks.length === 0) return { length: start, byteLength: this.tree.byteLength }
+      const stored = encryption ? await encryptAll(encryption, start, this.tree.fork, blocks) : blocks
+      return this.#appendStored(stored, keyPair)
+    })
+  }
+
+  /** Appends blocks as they are stored (already encrypted), signed; call under the mutex. */
+  async #appendStored(
+    stored: Uint8Array[],
+    keyPair: KeyPair
+  ): Promise<{ length: number; byteLength: number }> {
+    {
+      const start = this.tree.length
       const fork = this.tree.fork
-      const stored = encryption ? await encryptAll(encryption, start, fork, blocks) : blocks
       const batch = this.tree.append(stored)
       const signature = this.verifier!.sign(batch, keyPair)
       const end = batch.length
@@ -266,7 +281,93 @@ export class Core extends Emitter<CoreEvents> {
       this.emit('appended', start, end)
       this.emit('append')
       return { length: end, byteLength: this.tree.byteLength }
+    }
+  }
+
+  // --- named sessions -----------------------------------------------------------------------------
+
+  /** Open named sessions' states, by name. */
+  readonly named = new Map<string, NamedState>()
+
+  /**
+   * Signs `state`'s blocks up to `length` onto the core, as hypercore's `commit`: null when the
+   * core moved past `length` or no longer agrees with the state's tree at its own length; throws
+   * when the core was truncated under the state, or when there is something to sign and
+   * `keyPair` cannot. Resolves with the core's new length and stored byte length.
+   */
+  commit(
+    state: NamedState,
+    keyPair: KeyPair | null,
+    length = state.totalLength
+  ): Promise<{ length: number; byteLength: number } | null> {
+    return this.mutex.run(async () => {
+      this.#assertOpen()
+      const where = { discoveryKey: this.discoveryKey }
+      if (state.baseFork !== this.tree.fork || state.length > this.tree.length) {
+        throw new InvalidOperationError(`the core was truncated under session ${state.name}`, where)
+      }
+      if (!Number.isSafeInteger(length) || length > state.totalLength) {
+        throw new InvalidOperationError(`cannot commit ${length} blocks of ${state.totalLength}`, where)
+      }
+      const head = this.tree.length
+      // the session forked itself (truncated with a new fork), or the core moved past it
+      if (state.fork !== this.tree.fork || length < head) return null
+      if (!equal(await state.hashAt(this, head), this.tree.hash())) return null
+      // the core signs what the session holds up to its head: keep the blocks it lacks (same tree)
+      if (head > state.length)
+        await this.#adoptBlocks(
+          state.length,
+          state.blocks.slice(0, head - state.length),
+          state.nodesUpTo(head)
+        )
+      if (length > head) {
+        // nothing can be signed before the manifest is known: not committed (as hypercore)
+        if (this.verifier === null) return null
+        if (!this.canSign(keyPair))
+          throw new SessionNotWritableError('this core cannot sign the commit', where)
+        await this.#appendStored(state.blocks.slice(head - state.length, length - state.length), keyPair!)
+      }
+      await this.#write([await state.rebase(this, length)], 'the named session')
+      return { length: this.tree.length, byteLength: this.tree.byteLength }
     })
+  }
+
+  /**
+   * Stores blocks `[start, …)` the core lacks, with their tree nodes, when they are known to be
+   * the core's (a named session whose tree hashes to our signed head); call under the mutex.
+   */
+  async #adoptBlocks(start: number, stored: Uint8Array[], nodes: TreeNode[]): Promise<void> {
+    const added: number[] = []
+    const ops: BatchOp[] = []
+    for (let i = 0; i < stored.length; i++) {
+      const index = start + i
+      if (this.bitfield.get(index)) continue
+      ops.push(this.storage.putBlock(index, stored[i]!))
+      this.bitfield.set(index, true)
+      added.push(index)
+    }
+    if (added.length === 0) return
+    for (const node of nodes) ops.push(this.storage.putTreeNode(node))
+    let contiguous = this.contiguousLength
+    if (this.bitfield.get(contiguous))
+      contiguous = Math.min(this.tree.length, this.bitfield.findFirst(false, contiguous))
+    pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
+    ops.push(this.#headOp(this.tree.fork, this.tree.length, contiguous, this.tree.signature))
+    try {
+      await this.storage.storage.write(ops)
+    } catch (err) {
+      for (const i of added) this.bitfield.set(i, false)
+      this.bitfield.takeDirtyPages()
+      throw new WriteFailedError('the committed blocks were not stored', { cause: err })
+    }
+    this.tree.reader.add(nodes)
+    this.contiguousLength = contiguous
+    for (const index of added) this.waiters.resolve(index, stored[index - start]!)
+  }
+
+  /** Writes `ops` atomically under the core's mutex. */
+  writeOps(ops: BatchOp[], what: string): Promise<void> {
+    return this.mutex.run(() => this.#write(ops, what))
   }
 
   /** Truncates to `length` on fork `fork`, signed by `keyPair`. */

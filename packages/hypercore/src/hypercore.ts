@@ -7,12 +7,13 @@
 import { discoveryKey as discoveryKeyOf, keyPair as generateKeyPair, type KeyPair } from '@orchard/crypto'
 import { type Duplex, Protomux, type SecretStream } from '@orchard/wire'
 import type { Core } from './core.ts'
-import { type BlockEncryption, DefaultEncryption } from './encryption.ts'
+import { type BlockEncryption, DefaultEncryption, encryptAll } from './encryption.ts'
 import {
   AssertionError,
   BadArgumentError,
   InvalidOperationError,
   SessionClosedError,
+  SessionNotWritableError,
   SnapshotNotAvailableError
 } from './errors.ts'
 import { coreKey, type Manifest } from './manifest.ts'
@@ -91,7 +92,8 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   ): Promise<{ length: number; byteLength: number }> {
     const core = await this._active()
     const keyPair = opts.keyPair ?? this._keyPair
-    this._assertWritable(core, keyPair)
+    if (this._named === null) this._assertWritable(core, keyPair)
+    else if (this._readonly) throw new SessionNotWritableError('this session is read-only', this._where())
     const list = Array.isArray(blocks) ? blocks : [blocks]
     const encoded = this._encodeBatch ? this._encodeBatch(list) : list.map((b) => this._codec.encode(b))
     for (const b of encoded) {
@@ -103,7 +105,12 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
       }
     }
     // like hypercore 11, the returned byte length counts stored bytes (encryption padding included)
-    return core.append(encoded, keyPair!, this._encryption)
+    const named = this._named
+    if (named === null) return core.append(encoded, keyPair!, this._encryption)
+    const stored = this._encryption
+      ? await encryptAll(this._encryption, named.totalLength, named.fork, encoded)
+      : encoded
+    return named.append(core, stored)
   }
 
   /** Truncates to `newLength`, bumping the fork unless given (as a number or `{ fork }`). */
@@ -111,8 +118,20 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     const core = await this._active()
     const o = typeof opts === 'number' ? { fork: opts } : opts
     const keyPair = o.keyPair ?? this._keyPair
-    this._assertWritable(core, keyPair)
     checkIndex(newLength, 'truncate length')
+    const named = this._named
+    if (named !== null) {
+      if (this._readonly) throw new SessionNotWritableError('this session is read-only', this._where())
+      if (newLength > named.totalLength) {
+        throw new InvalidOperationError(
+          `not a truncation: ${newLength} must be at most ${named.totalLength}`,
+          this._where()
+        )
+      }
+      await named.truncate(core, newLength, o.fork ?? named.fork + 1)
+      return
+    }
+    this._assertWritable(core, keyPair)
     if (newLength > core.length) {
       throw new InvalidOperationError(
         `not a truncation: ${newLength} must be at most ${core.length}`,
@@ -170,7 +189,9 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     const core = await this._active()
     checkIndex(start, 'has start')
     checkIndex(end, 'has end')
-    return core.hasRange(start, end)
+    const named = this._named
+    if (named === null || end <= named.length) return core.hasRange(start, end)
+    return end <= named.totalLength && core.hasRange(start, Math.min(end, named.length))
   }
 
   /**
@@ -181,6 +202,11 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     const core = await this._active()
     checkIndex(index, 'block index')
     let stored = this._snapshot ? this._fromSnapshot(core, index) : null
+    const named = this._named
+    if (named !== null && index >= named.length) {
+      stored = named.block(index)
+      if (stored === null && !(opts.wait ?? this._wait)) return null
+    }
     if (stored === null && core.has(index)) stored = await core.getStoredBlock(index)
     if (stored === null) {
       if (!(opts.wait ?? this._wait)) return null
@@ -241,6 +267,16 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   async treeHash(length = this.length): Promise<Uint8Array> {
     const core = await this._active()
     checkIndex(length, 'length')
+    const named = this._named
+    if (named !== null) {
+      if (length > named.totalLength) {
+        throw new InvalidOperationError(
+          `length ${length} is past the session length ${named.totalLength}`,
+          this._where()
+        )
+      }
+      return named.hashAt(core, length)
+    }
     // as hypercore: a length we have not seen yet waits for its last block (and so its upgrade)
     if (length > core.length) await this.get(length - 1)
     if (length > core.length)
@@ -378,12 +414,16 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   ): Hypercore<S> {
     if (this._closing !== null)
       throw new SessionClosedError('cannot open a session on a closing core', this._where())
+    if (opts.checkout !== undefined && opts.name === undefined) {
+      throw new AssertionError('Checkouts are only supported on atoms or named sessions', this._where())
+    }
     // like hypercore, a session can be opened before its parent is ready: it opens with it
     const parent: SessionParent = {
       opening: this.opening,
       core: () => this._core!,
       keyPair: () => this._keyPair,
-      encryption: () => this._encryption
+      encryption: () => this._encryption,
+      named: () => this._named
     }
     return new Hypercore<S>(null, null, {
       wait: this._wait,
@@ -394,6 +434,25 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
       writable: opts.writable ?? !this._readonly,
       parent
     } as HypercoreOptions)
+  }
+
+  /**
+   * Signs the blocks of named session `session` (up to `opts.length`) onto this core, as
+   * hypercore's `commit`: null when the core moved past them or no longer agrees with them;
+   * `{ length, byteLength }` once the core holds them. Needs this session's key pair when there is
+   * something new to sign.
+   */
+  async commit(
+    session: Hypercore<unknown>,
+    opts: { length?: number; keyPair?: KeyPair } = {}
+  ): Promise<{ length: number; byteLength: number } | null> {
+    const core = await this._active()
+    await session.ready()
+    if (session._closing !== null)
+      throw new SessionClosedError('the session to commit is closed', this._where())
+    const named = session._named
+    if (named === null) throw new AssertionError('only named sessions can be committed', this._where())
+    return core.commit(named, opts.keyPair ?? this._keyPair, opts.length)
   }
 
   /** A session frozen at the current length: appends don't move it; it keeps what truncations cut. */

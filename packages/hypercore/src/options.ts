@@ -66,6 +66,10 @@ export interface HypercoreOptions {
   exclusive?: boolean
   /** Called when a `get` starts waiting for a block from peers. */
   onwait?: (index: number, session: unknown) => void
+  /** A named session: its own persisted, unsigned continuation of the core (see `commit`). */
+  name?: string
+  /** With `name`: start the named session from the core's first `checkout` blocks. */
+  checkout?: number
   /** The storage, when the first argument is the options. */
   storage?: Storage | Promise<Storage> | string
 }

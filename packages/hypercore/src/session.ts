@@ -19,6 +19,7 @@ import {
   SessionNotWritableError
 } from './errors.ts'
 import type { Manifest } from './manifest.ts'
+import { NamedState } from './named.ts'
 import {
   decodeKey,
   derivedKey,
@@ -50,6 +51,8 @@ export interface SessionParent {
   core: () => Core
   keyPair: () => KeyPair | null
   encryption: () => BlockEncryption | null
+  /** A session of a named session shares its state (unless it names its own). */
+  named: () => NamedState | null
 }
 
 type Opts = HypercoreOptions & { parent?: SessionParent }
@@ -68,6 +71,8 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   protected _readonly: boolean
   protected _snapshot: Snapshot | null = null
   protected _findingPeers = 0
+  /** The state of a named session (`session({ name })`), else null. */
+  protected _named: NamedState | null = null
   #releaseExclusive: (() => void) | null = null
   #knownKey: Uint8Array | null = null
   /** How many `get`s of this session waited for a block from peers. */
@@ -167,6 +172,15 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     if (opts.userData) {
       for (const [name, value] of Object.entries(opts.userData)) await this._setUserData(core, name, value)
     }
+    if (opts.name !== undefined) {
+      this._named = await NamedState.open(core, opts.name, {
+        checkout: opts.checkout,
+        overwrite: opts.overwrite
+      })
+    } else if (opts.parent?.named()) {
+      this._named = opts.parent.named()
+      this._named!.refs++
+    }
     if (opts.snapshot) this.#takeSnapshot(core)
     this.#listen(core)
     this.opened = true
@@ -265,7 +279,9 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
 
   get writable(): boolean {
-    return this.opened && this._closing === null && !this._readonly && this._core!.canSign(this._keyPair)
+    if (!this.opened || this._closing !== null || this._readonly) return false
+    // a named session writes unsigned blocks of its own: writable without the key pair (as hypercore)
+    return this._named !== null || this._core!.canSign(this._keyPair)
   }
 
   get readable(): boolean {
@@ -284,15 +300,17 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
 
   get length(): number {
     if (this._snapshot) return this._snapshot.hold.length
+    if (this._named) return this._named.totalLength
     return this._core?.length ?? 0
   }
 
   /**
-   * The length the signature covers: all of it (Orchard's cores hold no unsigned appends); for a
-   * snapshot, what of its view the core still signs after truncations.
+   * The length the signature covers: all of it for the core; for a named session, the core's length
+   * it builds on; for a snapshot, what of its view the core still signs after truncations.
    */
   get signedLength(): number {
     if (this._snapshot) return Math.min(this._snapshot.hold.validLength, this._core?.length ?? 0)
+    if (this._named) return this._named.length
     return this.length
   }
 
@@ -302,6 +320,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     if (core === null) return 0
     const padding = this.padding
     if (this._snapshot) return this._snapshot.byteLength - this._snapshot.hold.length * padding
+    if (this._named) return this._named.byteLength - this._named.totalLength * padding
     return core.byteLength - core.length * padding
   }
 
@@ -316,6 +335,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
 
   get fork(): number {
     if (this._snapshot) return this._snapshot.fork
+    if (this._named) return this._named.fork
     return this._core?.fork ?? 0
   }
 
@@ -370,6 +390,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
       r.update()
     }
     if (this._snapshot) core.snapshots.delete(this._snapshot.hold)
+    if (this._named && --this._named.refs === 0) core.named.delete(this._named.name)
     this.#releaseExclusive?.()
     await core.removeSession()
     this.closed = true

@@ -13,11 +13,13 @@
  * blocks   id ‖ u64be(index)       → stored block (ciphertext when encrypted)
  * bitfield id ‖ u32be(page)        → 4 KiB bitfield page (only pages past the contiguous prefix)
  * user     id ‖ utf8(key)          → user data
+ * local    id ‖ 01 ‖ utf8(name)    → NamedState (a named session's unsigned blocks)
  * ```
  * Big-endian indexes keep range scans in index order. Every mutation of a core is one atomic
  * storage batch, so a killed process never leaves a half-applied append or truncation.
  */
 import {
+  array,
   buffer,
   type Codec,
   decode,
@@ -69,6 +71,20 @@ export const coreHints = struct({
   remoteContiguousLength: uint
 })
 export type CoreHints = Infer<typeof coreHints>
+
+/** A named session's state: the core's length it forked at and the blocks appended since. */
+export const namedState = struct({
+  version: uint,
+  /** The core's fork at the base; the state's own fork. */
+  baseFork: uint,
+  fork: uint,
+  /** The signed length this state builds on (blocks before it are the core's). */
+  length: uint,
+  byteLength: uint,
+  /** Stored (encrypted when the core is) blocks after `length`. */
+  blocks: array(buffer)
+})
+export type NamedState = Infer<typeof namedState>
 
 const treeNodeValue = struct({ size: uint, hash: fixed32 })
 
@@ -176,6 +192,14 @@ export class CoreStorage {
     return k
   }
 
+  #namedKey(name: string): Uint8Array {
+    const utf8 = new TextEncoder().encode(name)
+    const k = this.#key(1 + utf8.byteLength)
+    k[ID_BYTES] = 1
+    k.set(utf8, ID_BYTES + 1)
+    return k
+  }
+
   #userKey(name: string): Uint8Array {
     const utf8 = new TextEncoder().encode(name)
     const k = this.#key(utf8.byteLength)
@@ -205,6 +229,11 @@ export class CoreStorage {
   async getHints(): Promise<CoreHints | null> {
     const v = await this.storage.get('meta', this.#metaKey(2))
     return v === null ? null : decodeRecord(coreHints, v, 'core hints')
+  }
+
+  async getNamed(name: string): Promise<NamedState | null> {
+    const v = await this.storage.get('local', this.#namedKey(name))
+    return v === null ? null : decodeRecord(namedState, v, 'named session')
   }
 
   getBlock(index: number): Promise<Uint8Array | null> {
@@ -259,6 +288,10 @@ export class CoreStorage {
 
   putHints(hints: CoreHints): BatchOp {
     return { type: 'put', store: 'meta', key: this.#metaKey(2), value: encode(coreHints, hints) }
+  }
+
+  putNamed(name: string, state: NamedState): BatchOp {
+    return { type: 'put', store: 'local', key: this.#namedKey(name), value: encode(namedState, state) }
   }
 
   putBlock(index: number, value: Uint8Array): BatchOp {

@@ -12,6 +12,7 @@ import { ready } from '@orchard/crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { localDataScenarios } from './differential/local-data.ts'
 import { localSessionScenarios } from './differential/local-sessions.ts'
+import { namedSessionScenarios } from './differential/named-sessions.ts'
 import { replicationScenarios } from './differential/replication.ts'
 import { oursTarget, realTarget, type Scenario, type Target } from './differential/targets.ts'
 import { errorRecord, ScenarioTimeout, Trace, type TraceRecord, withTimeout } from './differential/trace.ts'
@@ -66,4 +67,5 @@ function define(group: string, scenarios: Scenario[]): void {
 
 define('differential: one core', localDataScenarios)
 define('differential: sessions, snapshots, lifecycle', localSessionScenarios)
+define('differential: named sessions and commit', namedSessionScenarios)
 define('differential: replication (real⇄real vs ours⇄ours)', replicationScenarios)

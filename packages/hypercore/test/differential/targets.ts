@@ -74,6 +74,9 @@ export interface CoreLike {
   getUserData(key: string): Promise<Uint8Array | null>
   treeHash(length?: number): Promise<Uint8Array>
   seek(bytes: number, opts?: { wait?: boolean; timeout?: number }): Promise<unknown>
+  readonly signedLength: number
+  /** Signs a named session's blocks onto this core (hypercore 11's `commit`). */
+  commit(session: CoreLike, opts?: { length?: number }): Promise<unknown>
   session(opts?: Record<string, unknown>): CoreLike
   snapshot(opts?: Record<string, unknown>): CoreLike
   createReadStream(opts?: Record<string, unknown>): StreamLike<unknown>
