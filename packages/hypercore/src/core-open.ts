@@ -4,7 +4,7 @@
  * and encryption, checking the encryption key against the one the core was written with.
  */
 import { blake2b, discoveryKey, keyPair as generateKeyPair, type KeyPair } from '@orchard/crypto'
-import type { Storage } from '@orchard/storage'
+import type { BatchOp, Storage } from '@orchard/storage'
 import { BitfieldStore } from './bitfield-store.ts'
 import { equal } from './bytes.ts'
 import { type BlockEncryption, DefaultEncryption } from './encryption.ts'
@@ -36,6 +36,8 @@ export interface CoreOpenOptions {
   /** With `encryptionKey`: it is the block key itself. */
   isBlockKey?: boolean
   createIfMissing: boolean
+  /** Replace the stored core with a new one. */
+  overwrite?: boolean
   sparse: boolean
   closeStorage: boolean
 }
@@ -57,7 +59,16 @@ export interface LoadedCore {
 }
 
 export async function loadCore(storage: Storage, opts: CoreOpenOptions): Promise<LoadedCore> {
-  const found = await findCore(storage, opts.key)
+  let found = await findCore(storage, opts.key)
+  let replacing: { ops: BatchOp[]; wasDefault: boolean } | null = null
+  if (found && opts.overwrite) {
+    // a fresh core in place of the stored one (hypercore's `overwrite`), written in one batch
+    const old = await found.getAuth()
+    const oldDk = discoveryKey(old?.key ?? new Uint8Array(32))
+    const defaultDk = await CoreStorage.defaultDiscoveryKey(storage)
+    replacing = { ops: found.deleteAll(oldDk), wasDefault: defaultDk !== null && equal(defaultDk, oldDk) }
+    found = null
+  }
   let cs: CoreStorage
   let auth: CoreAuth
   let head: CoreHead
@@ -71,7 +82,7 @@ export async function loadCore(storage: Storage, opts: CoreOpenOptions): Promise
       throw new StorageConflictError('storage holds a different core')
   } else {
     if (!opts.createIfMissing) throw new StorageEmptyError('no core in storage and createIfMissing is false')
-    ;({ cs, auth, head } = await createCore(storage, opts))
+    ;({ cs, auth, head } = await createCore(storage, opts, replacing))
   }
 
   const manifest = auth.manifest ? decodeManifest(auth.manifest) : null
@@ -133,7 +144,11 @@ async function findCore(storage: Storage, key: Uint8Array | null): Promise<CoreS
   return dk ? CoreStorage.find(storage, dk) : null
 }
 
-async function createCore(storage: Storage, opts: CoreOpenOptions) {
+async function createCore(
+  storage: Storage,
+  opts: CoreOpenOptions,
+  replacing: { ops: BatchOp[]; wasDefault: boolean } | null
+) {
   let key: Uint8Array
   let manifest: Manifest | null = opts.manifest ? createManifest(opts.manifest) : null
   let keyPair = opts.keyPair
@@ -158,6 +173,9 @@ async function createCore(storage: Storage, opts: CoreOpenOptions) {
   }
   const head: CoreHead = { version: RECORD_VERSION, fork: 0, length: 0, contiguousLength: 0, signature: null }
   const hasDefault = (await CoreStorage.defaultDiscoveryKey(storage)) !== null
-  const cs = await CoreStorage.create(storage, discoveryKey(key), auth, head, { makeDefault: !hasDefault })
+  const cs = await CoreStorage.create(storage, discoveryKey(key), auth, head, {
+    makeDefault: !hasDefault || replacing?.wasDefault === true,
+    replacing: replacing?.ops
+  })
   return { cs, auth, head }
 }

@@ -24,7 +24,7 @@ import {
   WriteFailedError
 } from './errors.ts'
 import type { HypercoreEvents } from './hypercore.ts'
-import { encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
+import { createManifest, encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
 import type { MerkleTree, Proof, ProofRequest, TreeBatch } from './merkle/index.ts'
 import { ExclusiveLock, Mutex } from './mutex.ts'
 import type { NamedState } from './named.ts'
@@ -158,8 +158,18 @@ export class Core extends Emitter<CoreEvents> {
 
   /** Whether `keyPair` can sign this core (single-signer manifests). */
   canSign(keyPair: KeyPair | null): boolean {
-    if (!keyPair?.secretKey || !this.verifier) return false
+    if (!keyPair?.secretKey) return false
+    if (!this.verifier) return this.#signerManifest(keyPair) !== null
     return this.verifier.canSign(keyPair.publicKey)
+  }
+
+  /**
+   * For a core opened by key alone (no manifest yet): the manifest of `keyPair` as sole signer if
+   * it hashes to our key (or is our key, for compat cores), as hypercore derives it to write.
+   */
+  #signerManifest(keyPair: KeyPair): Manifest | null {
+    const manifest = createManifest({ signers: [{ publicKey: keyPair.publicKey }] })
+    return equal(manifestHash(manifest), this.key) || isCompat(this.key, manifest) ? manifest : null
   }
 
   has(index: number): boolean {
@@ -245,6 +255,14 @@ export class Core extends Emitter<CoreEvents> {
       const start = this.tree.length
       // nothing to append: no write, no event (as hypercore)
       if (blocks.length === 0) return { length: start, byteLength: this.tree.byteLength }
+      if (this.verifier === null) {
+        // the first write of a core opened by key: the signer's own manifest makes it verifiable
+        const manifest = this.#signerManifest(keyPair)
+        if (manifest) {
+          await this.#write(this.#manifestOps(manifest), 'the manifest')
+          this.#adoptManifest(manifest)
+        }
+      }
       const stored = encryption ? await encryptAll(encryption, start, this.tree.fork, blocks) : blocks
       return this.#appendStored(stored, keyPair)
     })

@@ -31,6 +31,7 @@ import {
   replicate,
   replicatorOf
 } from './replication/protocol.ts'
+import { useSmallWants } from './replication/replicator.ts'
 import { HypercoreSession, MAX_SUGGESTED_BLOCK_SIZE, type SessionParent } from './session.ts'
 import {
   ByteStream,
@@ -50,6 +51,13 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
 
   static readonly MAX_SUGGESTED_BLOCK_SIZE = MAX_SUGGESTED_BLOCK_SIZE
   static readonly DefaultEncryption = DefaultEncryption
+  /** Feature flag for {@link enable}: ask peers about 4 096 blocks per `want` instead of 32 768. */
+  static readonly SMALL_WANTS = 1
+
+  /** Turns feature flags on (and the others off), as hypercore's `Hypercore.enable`. */
+  static enable(flags: number): void {
+    useSmallWants((flags & Hypercore.SMALL_WANTS) !== 0)
+  }
 
   /** The key of a core signed by `manifest` (or by a single public key), as hypercore derives it. */
   static key(
@@ -300,6 +308,13 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   /** Appends what is written to it (`write`, `end`, then `finish`). */
   createWriteStream(): WriteStream {
     return new WriteStream(this as Hypercore<unknown>)
+  }
+
+  /** Compacts the storage (the file adapter rewrites its log without dead records). */
+  async compact(): Promise<void> {
+    const core = await this._active()
+    const storage = core.storage.storage as { compact?: () => Promise<void> }
+    await storage.compact?.()
   }
 
   // --- mark and sweep -----------------------------------------------------------------------------

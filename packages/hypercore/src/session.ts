@@ -75,6 +75,8 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   protected _named: NamedState | null = null
   #releaseExclusive: (() => void) | null = null
   #knownKey: Uint8Array | null = null
+  /** The cipher was settled in the constructor (the parent was already open). */
+  #cipherKnown = false
   /** How many `get`s of this session waited for a block from peers. */
   waits = 0
   protected readonly _wait: boolean
@@ -129,6 +131,15 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     if (given === null && this._keyPair && !opts.manifest && !opts.parent) {
       this.#knownKey = derivedKey(this._keyPair, opts)
     }
+    // a session of an open core knows its cipher at once (hypercore sets it synchronously too)
+    const parentCore = opts.parent?.core() ?? null
+    this.#cipherKnown = parentCore !== null
+    if (parentCore !== null) {
+      this._encryption =
+        opts.encryption !== undefined
+          ? this.#encryptionFor(parentCore, opts.encryption)
+          : opts.parent!.encryption()
+    }
     this.opening = this.#open(storage, given, opts)
     this.opening.catch(() => {}) // surfaced through ready() and every method
   }
@@ -143,7 +154,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
       await opts.parent.opening
       core = opts.parent.core()
       if (this._keyPair === null) this._keyPair = opts.parent.keyPair()
-      this._encryption = opts.parent.encryption()
+      if (!this.#cipherKnown) this._encryption = opts.parent.encryption()
       core.addSession()
     } else {
       if (storage === null) throw new BadArgumentError('storage is required')
@@ -158,13 +169,16 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
         isBlockKey: enc.isBlockKey,
         encryption: enc.cipher ? fromProvider(enc.cipher, this) : null,
         createIfMissing: opts.createIfMissing !== false,
+        overwrite: opts.overwrite === true,
         sparse: opts.sparse !== false,
         closeStorage: opts.closeStorage !== false
       }
       core = await Core.open(store, coreOpts)
       this._encryption = core.encryption
     }
-    if (opts.encryption !== undefined && opts.parent) await this._setEncryptionOption(core, opts.encryption)
+    if (opts.encryption !== undefined && opts.parent && !this.#cipherKnown) {
+      this._encryption = this.#encryptionFor(core, opts.encryption)
+    }
     this._core = core
     if (this._keyPair === null) this._keyPair = core.keyPair
     if (this._findingPeers > 0) replicatorOf(core).findingPeers += this._findingPeers
@@ -238,8 +252,12 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
 
   protected _assertWritable(core: Core, keyPair: KeyPair | null): void {
-    if (this._readonly || this._snapshot || !core.canSign(keyPair)) {
+    if (this._readonly || this._snapshot || !keyPair?.secretKey) {
       throw new SessionNotWritableError('cannot append to a read-only core', this._where())
+    }
+    if (!core.canSign(keyPair)) {
+      // a secret key, but not one the manifest names (hypercore's words)
+      throw new BadArgumentError('Public key is not a declared signer', this._where())
     }
   }
 
@@ -403,12 +421,13 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
 
   protected async _setEncryptionOption(core: Core, option: EncryptionOption | null): Promise<void> {
-    if (option === null) {
-      this._encryption = null
-      return
-    }
+    this._encryption = this.#encryptionFor(core, option)
+  }
+
+  #encryptionFor(core: Core, option: EncryptionOption | null): BlockEncryption | null {
+    if (option === null) return null
     const { key, isBlockKey, cipher } = encryptionOptions({ encryption: option })
-    if (cipher) this._encryption = fromProvider(cipher, this)
-    else if (key) this._encryption = new DefaultEncryption(key, core.key, { isBlockKey, compat: core.compat })
+    if (cipher) return fromProvider(cipher, this)
+    return key ? new DefaultEncryption(key, core.key, { isBlockKey, compat: core.compat }) : null
   }
 }

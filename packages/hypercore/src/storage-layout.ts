@@ -139,12 +139,14 @@ export class CoreStorage {
     discoveryKey: Uint8Array,
     auth: CoreAuth,
     head: CoreHead,
-    opts: { makeDefault?: boolean } = {}
+    opts: { makeDefault?: boolean; replacing?: BatchOp[] } = {}
   ): Promise<CoreStorage> {
     const next = await storage.get('cores', CORES_NEXT_ID)
     const id = next === null ? 0 : decodeRecord(uint, next, 'next core id')
     const cs = new CoreStorage(storage, id)
+    // `replacing`: the deletion of the core this one overwrites, in the same atomic batch
     const ops: BatchOp[] = [
+      ...(opts.replacing ?? []),
       { type: 'put', store: 'cores', key: CORES_NEXT_ID, value: encode(uint, id + 1) },
       { type: 'put', store: 'cores', key: coresByDiscoveryKey(discoveryKey), value: encode(uint, id) },
       cs.putAuth(auth),

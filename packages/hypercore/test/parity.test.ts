@@ -3,7 +3,7 @@
  * Orchard once lacked (hangs, missing wake-ups, wrong errors). They run ours ⇄ ours over memory
  * pipes; the differential suite holds the same scenarios side by side with the real package.
  */
-import { ready } from '@orchard/crypto'
+import { keyPair, ready } from '@orchard/crypto'
 import { openMemoryStorage } from '@orchard/storage'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore, type HypercoreOptions } from '../src/index.ts'
@@ -295,5 +295,50 @@ describe('hypercore 11 behaviour parity', () => {
     await expect(snap.get(1)).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_AVAILABLE' })
     expect(await snap.get(0)).toBe('0')
     close()
+  })
+  it('overwrite replaces the stored core with a new one', async () => {
+    const storage = openMemoryStorage()
+    const first = new Hypercore(storage, { closeStorage: false })
+    await first.append('old')
+    const key = first.key!
+    await first.close()
+    const again = new Hypercore(storage, { closeStorage: false })
+    await again.ready()
+    expect(again.key).toEqual(key)
+    await again.close()
+    const fresh = new Hypercore(storage, { overwrite: true })
+    await fresh.ready()
+    expect(fresh.key).not.toEqual(key)
+    expect(fresh.length).toBe(0)
+  })
+
+  it('a key pair that is not a declared signer is refused by name', async () => {
+    const core = await create()
+    await core.append('hello')
+    core.setKeyPair(keyPair())
+    await expect(core.append('world')).rejects.toThrow(/Public key is not a declared signer/)
+  })
+
+  it('a core opened by its public key becomes writable in a session with the key pair', async () => {
+    const kp = keyPair()
+    const core = await create(kp.publicKey, { valueEncoding: 'utf-8' })
+    expect(core.writable).toBe(false)
+    const session = core.session({ keyPair: kp, valueEncoding: 'utf-8' })
+    await session.ready()
+    expect(session.writable).toBe(true)
+    await expect(core.append('no')).rejects.toMatchObject({ code: 'SESSION_NOT_WRITABLE' })
+    await session.append('yes')
+    expect(core.length).toBe(1)
+    expect(await core.get(0)).toBe('yes')
+  })
+
+  it('a session of an open core has its cipher at once', async () => {
+    const core = await create()
+    const s = core.session({ encryption: { key: new Uint8Array(32).fill(1) } })
+    expect(s.encryption).not.toBe(null)
+    expect(core.encryption).toBe(null)
+    await s.append('hello')
+    expect(text(await s.get(0))).toBe('hello')
+    expect(text(await core.get(0))).not.toContain('hello')
   })
 })

@@ -20,7 +20,15 @@ export interface ReplicatorOptions {
 }
 
 /** `want` windows: aligned, a power of two within hypercore's accepted [32, 2^21]. */
-const WANT_WINDOW = 32768
+const DEFAULT_WANT_WINDOW = 32768
+/** hypercore 11's `SMALL_WANTS` feature flag: 128 bitfield words per want. */
+export const SMALL_WANT_WINDOW = 4096
+let WANT_WINDOW = DEFAULT_WANT_WINDOW
+
+/** Sets the want window of every replicator (`Hypercore.enable(Hypercore.SMALL_WANTS)`). */
+export function useSmallWants(small: boolean): void {
+  WANT_WINDOW = small ? SMALL_WANT_WINDOW : DEFAULT_WANT_WINDOW
+}
 /** Candidates looked at per scheduling pass, so one pass stays cheap. */
 const SCAN_LIMIT = 4096
 /** Marks a block whose request is being prepared. */
