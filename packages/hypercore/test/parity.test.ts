@@ -341,4 +341,47 @@ describe('hypercore 11 behaviour parity', () => {
     expect(text(await s.get(0))).toBe('hello')
     expect(text(await core.get(0))).not.toContain('hello')
   })
+  it('the remote contiguous length counts only peers that hold everything from the start', async () => {
+    const a = await create()
+    await a.append(['a1', 'a2'])
+    const b = await create(a.key)
+    const seen: number[] = []
+    a.on('remote-contiguous-length', (length) => seen.push(length))
+    const close = connect(a, b)
+    await b.get(0)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(a.remoteContiguousLength).toBe(0) // b holds 1 of 2: not fully contiguous
+    await b.get(1)
+    await within(
+      2000,
+      'hint',
+      new Promise<void>((r) => (seen.length > 0 ? r() : a.once('remote-contiguous-length', () => r())))
+    )
+    expect(a.remoteContiguousLength).toBe(2)
+    expect(seen).toEqual([2])
+    close()
+  })
+
+  it('after a reorg the remote contiguous length follows what peers on the new fork hold', async () => {
+    const a = await create()
+    await a.append(['a1', 'a2', 'a3'])
+    const b = await create(a.key)
+    let cut = connect(a, b)
+    await within(5000, 'download', b.download({ start: 0, end: 3 }).done())
+    cut()
+    await a.truncate(1)
+    await a.append('a2v2')
+    const reorged = new Promise((r) => b.once('truncate', r))
+    cut = connect(a, b)
+    await within(5000, 'reorg', reorged)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(a.remoteContiguousLength).toBe(1)
+    expect(b.remoteContiguousLength).toBe(2)
+    const fired = new Promise((r) => b.once('remote-contiguous-length', r))
+    await a.append('a3v2')
+    await within(5000, 'download', b.download({ start: 0, end: 3 }).done())
+    await within(2000, 'b hint', fired)
+    expect(b.contiguousLength).toBe(3)
+    cut()
+  })
 })

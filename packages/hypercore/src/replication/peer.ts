@@ -355,9 +355,15 @@ export class Peer {
       this.channel.send(T.range, { drop: false, start: 0, length: core.length })
       return
     }
-    const wanted = this.remoteWants.some((w) => w.start < start + length && start < w.end)
-    if (drop || wanted || start + length > core.length - 256)
+    if (drop) {
       this.channel.send(T.range, { drop, start, length })
+      return
+    }
+    // no news for a peer that has these blocks already (as hypercore: it would misread a range
+    // from 0 as our contiguous prefix)
+    if (this.remote.hasAll(start, start + length)) return
+    const wanted = this.remoteWants.some((w) => w.start < start + length && start < w.end)
+    if (wanted || start + length > core.length - 256) this.channel.send(T.range, { drop, start, length })
   }
 
   // --- our requests -------------------------------------------------------------------------------

@@ -17,6 +17,13 @@ export class RemoteBitfield {
     return index < this.contiguous || this.#bits.get(index)
   }
 
+  /** Whether the peer has every block of `[start, end)`. */
+  hasAll(start: number, end: number): boolean {
+    if (end <= this.contiguous) return true
+    const gap = this.#bits.findFirst(false, Math.max(start, this.contiguous))
+    return gap === -1 || gap >= end
+  }
+
   /** First index ≥ `from` the peer has, or -1. */
   firstHave(from: number): number {
     if (from < this.contiguous) return from

@@ -90,6 +90,8 @@ export class Replicator {
       // downloads that had moved past the cut must look at the new blocks there again
       for (const d of this.#downloads) d.cursor = Math.min(d.cursor, length)
       if (core.remoteContiguousLength > length) core.setRemoteContiguousLength(length)
+      // what peers on our (new) fork told us they hold in full counts again
+      for (const p of this.peers) this.onRemoteContiguous(p, p.remote.contiguous)
       for (const p of this.peers) {
         p.sendSync()
         p.announce(length, Math.max(1, p.remoteLength - length), true)
@@ -169,8 +171,8 @@ export class Replicator {
   onRemoteContiguous(peer: Peer, length: number): void {
     const core = this.core
     if (peer.remoteFork !== core.fork) return
-    const capped = Math.min(length, core.length)
-    if (capped > core.remoteContiguousLength) core.setRemoteContiguousLength(capped)
+    // kept as the peer said it (the getter caps it at our length), as hypercore's hint
+    if (length > core.remoteContiguousLength) core.setRemoteContiguousLength(length)
   }
 
   onExtension(peer: Peer, name: string, message: Uint8Array): void {
