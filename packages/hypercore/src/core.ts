@@ -6,7 +6,6 @@
  * changes nothing.
  */
 
-import type { TreeNode } from '@orchard/crypto'
 import { ready as cryptoReady, discoveryKey, type KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { BatchOp, Storage } from '@orchard/storage'
@@ -19,7 +18,6 @@ import {
   InvalidManifestError,
   InvalidOperationError,
   SessionClosedError,
-  SessionNotWritableError,
   SnapshotNotAvailableError,
   WriteFailedError
 } from './errors.ts'
@@ -251,7 +249,7 @@ export class Core extends Emitter<CoreEvents> {
     encryption: BlockEncryption | null = this.encryption
   ): Promise<{ length: number; byteLength: number }> {
     return this.mutex.run(async () => {
-      this.#assertOpen()
+      this.assertOpen()
       const start = this.tree.length
       // nothing to append: no write, no event (as hypercore)
       if (blocks.length === 0) return { length: start, byteLength: this.tree.byteLength }
@@ -264,12 +262,12 @@ export class Core extends Emitter<CoreEvents> {
         }
       }
       const stored = encryption ? await encryptAll(encryption, start, this.tree.fork, blocks) : blocks
-      return this.#appendStored(stored, keyPair)
+      return this.appendStoredLocked(stored, keyPair)
     })
   }
 
   /** Appends blocks as they are stored (already encrypted), signed; call under the mutex. */
-  async #appendStored(
+  async appendStoredLocked(
     stored: Uint8Array[],
     keyPair: KeyPair
   ): Promise<{ length: number; byteLength: number }> {
@@ -286,7 +284,7 @@ export class Core extends Emitter<CoreEvents> {
       const contiguous =
         this.contiguousLength === start ? this.bitfield.findFirst(false, end) : this.contiguousLength
       pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
-      ops.push(this.#headOp(fork, end, contiguous, signature))
+      ops.push(this.headOp(fork, end, contiguous, signature))
       try {
         await this.storage.storage.write(ops)
       } catch (err) {
@@ -307,80 +305,9 @@ export class Core extends Emitter<CoreEvents> {
   /** Open named sessions' states, by name. */
   readonly named = new Map<string, NamedState>()
 
-  /**
-   * Signs `state`'s blocks up to `length` onto the core, as hypercore's `commit`: null when the
-   * core moved past `length` or no longer agrees with the state's tree at its own length; throws
-   * when the core was truncated under the state, or when there is something to sign and
-   * `keyPair` cannot. Resolves with the core's new length and stored byte length.
-   */
-  commit(
-    state: NamedState,
-    keyPair: KeyPair | null,
-    length = state.totalLength
-  ): Promise<{ length: number; byteLength: number } | null> {
-    return this.mutex.run(async () => {
-      this.#assertOpen()
-      const where = { discoveryKey: this.discoveryKey }
-      if (state.baseFork !== this.tree.fork || state.length > this.tree.length) {
-        throw new InvalidOperationError(`the core was truncated under session ${state.name}`, where)
-      }
-      if (!Number.isSafeInteger(length) || length > state.totalLength) {
-        throw new InvalidOperationError(`cannot commit ${length} blocks of ${state.totalLength}`, where)
-      }
-      const head = this.tree.length
-      // the session forked itself (truncated with a new fork), or the core moved past it
-      if (state.fork !== this.tree.fork || length < head) return null
-      if (!equal(await state.hashAt(this, head), this.tree.hash())) return null
-      // the core signs what the session holds up to its head: keep the blocks it lacks (same tree)
-      if (head > state.length)
-        await this.#adoptBlocks(
-          state.length,
-          state.blocks.slice(0, head - state.length),
-          state.nodesUpTo(head)
-        )
-      if (length > head) {
-        // nothing can be signed before the manifest is known: not committed (as hypercore)
-        if (this.verifier === null) return null
-        if (!this.canSign(keyPair))
-          throw new SessionNotWritableError('this core cannot sign the commit', where)
-        await this.#appendStored(state.blocks.slice(head - state.length, length - state.length), keyPair!)
-      }
-      await this.#write([await state.rebase(this, length)], 'the named session')
-      return { length: this.tree.length, byteLength: this.tree.byteLength }
-    })
-  }
-
-  /**
-   * Stores blocks `[start, …)` the core lacks, with their tree nodes, when they are known to be
-   * the core's (a named session whose tree hashes to our signed head); call under the mutex.
-   */
-  async #adoptBlocks(start: number, stored: Uint8Array[], nodes: TreeNode[]): Promise<void> {
-    const added: number[] = []
-    const ops: BatchOp[] = []
-    for (let i = 0; i < stored.length; i++) {
-      const index = start + i
-      if (this.bitfield.get(index)) continue
-      ops.push(this.storage.putBlock(index, stored[i]!))
-      this.bitfield.set(index, true)
-      added.push(index)
-    }
-    if (added.length === 0) return
-    for (const node of nodes) ops.push(this.storage.putTreeNode(node))
-    let contiguous = this.contiguousLength
-    if (this.bitfield.get(contiguous))
-      contiguous = Math.min(this.tree.length, this.bitfield.findFirst(false, contiguous))
-    pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
-    ops.push(this.#headOp(this.tree.fork, this.tree.length, contiguous, this.tree.signature))
-    try {
-      await this.storage.storage.write(ops)
-    } catch (err) {
-      for (const i of added) this.bitfield.set(i, false)
-      this.bitfield.takeDirtyPages()
-      throw new WriteFailedError('the committed blocks were not stored', { cause: err })
-    }
-    this.tree.reader.add(nodes)
-    this.contiguousLength = contiguous
-    for (const index of added) this.waiters.resolve(index, stored[index - start]!)
+  /** Writes `ops` atomically; call under the mutex. */
+  writeLocked(ops: BatchOp[], what: string): Promise<void> {
+    return this.#write(ops, what)
   }
 
   /** Writes `ops` atomically under the core's mutex. */
@@ -391,7 +318,7 @@ export class Core extends Emitter<CoreEvents> {
   /** Truncates to `length` on fork `fork`, signed by `keyPair`. */
   truncate(length: number, fork: number, keyPair: KeyPair): Promise<void> {
     return this.mutex.run(async () => {
-      this.#assertOpen()
+      this.assertOpen()
       const batch = await this.tree.truncate(length, fork)
       const signature = this.verifier!.sign(batch, keyPair)
       await this.#rewrite(batch, signature, length, [])
@@ -403,7 +330,7 @@ export class Core extends Emitter<CoreEvents> {
   /** Drops the local copies of blocks `[start, end)`; resolves with how many were held. */
   clear(start: number, end: number): Promise<number> {
     return this.mutex.run(async () => {
-      this.#assertOpen()
+      this.assertOpen()
       let held = 0
       for (
         let i = this.bitfield.findFirst(true, start);
@@ -420,7 +347,7 @@ export class Core extends Emitter<CoreEvents> {
         this.storage.deleteBlocks(start, end),
         ...this.bitfieldStore.ops(this.storage, contiguous)
       ]
-      ops.push(this.#headOp(this.tree.fork, this.tree.length, contiguous, this.tree.signature))
+      ops.push(this.headOp(this.tree.fork, this.tree.length, contiguous, this.tree.signature))
       try {
         await this.storage.storage.write(ops)
       } catch (err) {
@@ -452,7 +379,7 @@ export class Core extends Emitter<CoreEvents> {
     const cleared = this.bitfieldStore.clear(ancestors, Math.max(ancestors, this.tree.length))
     const contiguous = Math.min(this.contiguousLength, ancestors)
     pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
-    ops.push(this.#headOp(batch.fork, batch.length, contiguous, signature))
+    ops.push(this.headOp(batch.fork, batch.length, contiguous, signature))
     try {
       await this.storage.storage.write(ops)
     } catch (err) {
@@ -498,7 +425,7 @@ export class Core extends Emitter<CoreEvents> {
     from: unknown,
     request: DownloadMeta | null = null
   ): Promise<boolean> {
-    this.#assertOpen()
+    this.assertOpen()
     if (proof.fork !== this.tree.fork) return false
     let verifier = this.verifier
     let learned: Manifest | null = null
@@ -600,7 +527,7 @@ export class Core extends Emitter<CoreEvents> {
     const manifest = accepted.find((it) => it.manifest)?.manifest ?? null
     pushAll(ops, this.#manifestOps(manifest))
     const head = upgrade ? upgrade.batch : this.tree
-    ops.push(this.#headOp(head.fork, length, contiguous, head.signature))
+    ops.push(this.headOp(head.fork, length, contiguous, head.signature))
     try {
       await this.storage.storage.write(ops)
     } catch (err) {
@@ -632,7 +559,7 @@ export class Core extends Emitter<CoreEvents> {
    */
   reorg(batch: TreeBatch, ancestors: number, manifest: Manifest | null = null): Promise<void> {
     return this.mutex.run(async () => {
-      this.#assertOpen()
+      this.assertOpen()
       if (ancestors > this.tree.length || ancestors > batch.length) {
         throw new InvalidOperationError('the reorg ancestor is past one of the trees')
       }
@@ -658,12 +585,13 @@ export class Core extends Emitter<CoreEvents> {
 
   // --- helpers ------------------------------------------------------------------------------------
 
-  #assertOpen(): void {
+  /** Throws `SessionClosedError` once the core is closing. */
+  assertOpen(): void {
     if (this.closed || this.#closing) throw new SessionClosedError('the core is closed')
   }
 
   async #write(ops: BatchOp[], what: string): Promise<void> {
-    this.#assertOpen()
+    this.assertOpen()
     try {
       await this.storage.storage.write(ops)
     } catch (err) {
@@ -671,7 +599,8 @@ export class Core extends Emitter<CoreEvents> {
     }
   }
 
-  #headOp(fork: number, length: number, contiguousLength: number, signature: Uint8Array | null): BatchOp {
+  /** The op that stores the head record. */
+  headOp(fork: number, length: number, contiguousLength: number, signature: Uint8Array | null): BatchOp {
     return this.storage.putHead({ version: RECORD_VERSION, fork, length, contiguousLength, signature })
   }
 

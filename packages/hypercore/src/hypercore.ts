@@ -18,6 +18,7 @@ import {
 } from './errors.ts'
 import { coreKey, type Manifest } from './manifest.ts'
 import { sweepUnmarked } from './marks.ts'
+import { commitNamed } from './named.ts'
 import { checkIndex, decodeKey, type GetOptions, type HypercoreOptions, type KeyInput } from './options.ts'
 import { Download, type DownloadRange } from './replication/download.ts'
 import { type ExtensionOptions, type SessionExtension, sessionExtension } from './replication/extensions.ts'
@@ -467,7 +468,7 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
       throw new SessionClosedError('the session to commit is closed', this._where())
     const named = session._named
     if (named === null) throw new AssertionError('only named sessions can be committed', this._where())
-    return core.commit(named, opts.keyPair ?? this._keyPair, opts.length)
+    return commitNamed(core, named, opts.keyPair ?? this._keyPair, opts.length)
   }
 
   /** A session frozen at the current length: appends don't move it; it keeps what truncations cut. */

@@ -5,11 +5,12 @@
  * when the core still agrees with it. Sessions opened with the same name share one state; the
  * state is stored with the core and survives reopens.
  */
-import { appendTree, type TreeNode, tree as treeHash } from '@orchard/crypto'
+import { appendTree, type KeyPair, type TreeNode, tree as treeHash } from '@orchard/crypto'
 import type { BatchOp } from '@orchard/storage'
+import { equal, pushAll } from './bytes.ts'
 import type { Core } from './core.ts'
 import { RECORD_VERSION } from './core-open.ts'
-import { AssertionError } from './errors.ts'
+import { AssertionError, InvalidOperationError, SessionNotWritableError, WriteFailedError } from './errors.ts'
 import { totalSize } from './merkle/nodes.ts'
 
 export interface NamedOpenOptions {
@@ -173,4 +174,82 @@ export class NamedState {
       blocks: this.blocks
     })
   }
+}
+
+/**
+ * Signs `state`'s blocks up to `length` onto `core`, as hypercore's `commit`: null when the core
+ * moved past `length` or no longer agrees with the state's tree at its own length; throws when
+ * the core was truncated under the state, or when there is something to sign and `keyPair`
+ * cannot. Resolves with the core's new length and stored byte length.
+ */
+export function commitNamed(
+  core: Core,
+  state: NamedState,
+  keyPair: KeyPair | null,
+  length = state.totalLength
+): Promise<{ length: number; byteLength: number } | null> {
+  return core.mutex.run(async () => {
+    core.assertOpen()
+    const where = { discoveryKey: core.discoveryKey }
+    if (state.baseFork !== core.fork || state.length > core.length) {
+      throw new InvalidOperationError(`the core was truncated under session ${state.name}`, where)
+    }
+    if (!Number.isSafeInteger(length) || length > state.totalLength) {
+      throw new InvalidOperationError(`cannot commit ${length} blocks of ${state.totalLength}`, where)
+    }
+    const head = core.length
+    // the session forked itself (truncated with a new fork), or the core moved past it
+    if (state.fork !== core.fork || length < head) return null
+    if (!equal(await state.hashAt(core, head), core.tree.hash())) return null
+    // the core signs what the session holds up to its head: keep the blocks it lacks (same tree)
+    if (head > state.length) {
+      await adoptBlocks(core, state.length, state.blocks.slice(0, head - state.length), state.nodesUpTo(head))
+    }
+    if (length > head) {
+      // nothing can be signed before the manifest is known: not committed (as hypercore)
+      if (core.verifier === null) return null
+      if (!core.canSign(keyPair)) throw new SessionNotWritableError('this core cannot sign the commit', where)
+      await core.appendStoredLocked(state.blocks.slice(head - state.length, length - state.length), keyPair!)
+    }
+    await core.writeLocked([await state.rebase(core, length)], 'the named session')
+    return { length: core.length, byteLength: core.byteLength }
+  })
+}
+
+/**
+ * Stores blocks `[start, …)` the core lacks, with their tree nodes, when they are known to be the
+ * core's (a named session whose tree hashes to its signed head); call under the core's mutex.
+ */
+async function adoptBlocks(
+  core: Core,
+  start: number,
+  stored: Uint8Array[],
+  nodes: TreeNode[]
+): Promise<void> {
+  const added: number[] = []
+  const ops: BatchOp[] = []
+  for (let i = 0; i < stored.length; i++) {
+    const index = start + i
+    if (core.bitfield.get(index)) continue
+    ops.push(core.storage.putBlock(index, stored[i]!))
+    core.bitfield.set(index, true)
+    added.push(index)
+  }
+  if (added.length === 0) return
+  for (const node of nodes) ops.push(core.storage.putTreeNode(node))
+  let contiguous = core.contiguousLength
+  if (core.bitfield.get(contiguous))
+    contiguous = Math.min(core.length, core.bitfield.findFirst(false, contiguous))
+  pushAll(ops, core.bitfieldStore.ops(core.storage, contiguous))
+  ops.push(core.headOp(core.fork, core.length, contiguous, core.signature))
+  try {
+    await core.storage.storage.write(ops)
+  } catch (err) {
+    for (const i of added) core.bitfield.set(i, false)
+    core.bitfield.takeDirtyPages()
+    throw new WriteFailedError('the committed blocks were not stored', { cause: err })
+  }
+  core.tree.reader.add(nodes)
+  core.contiguousLength = contiguous
+  for (const index of added) core.waiters.resolve(index, stored[index - start]!)
 }
