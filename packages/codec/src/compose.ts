@@ -206,12 +206,13 @@ export interface StructOptions {
   flagsAt?: number
 }
 
-enum Kind {
-  Plain = 0,
-  Optional = 1,
-  Flag = 2,
-  Trailing = 3
-}
+const Kind = {
+  Plain: 0,
+  Optional: 1,
+  Flag: 2,
+  Trailing: 3
+} as const
+type Kind = (typeof Kind)[keyof typeof Kind]
 
 interface Slot {
   key: string

@@ -58,8 +58,11 @@ const STATE_BYTES = 52 // crypto_secretstream_xchacha20poly1305_statebytes()
 class Scratch {
   private ptr = 0
   private cap = 0
+  private readonly raw: RawSodium
 
-  constructor(private readonly raw: RawSodium) {}
+  constructor(raw: RawSodium) {
+    this.raw = raw
+  }
 
   /** Returns the base of a region of at least `n` bytes (free + malloc when it must grow). */
   reserve(n: number): number {
@@ -80,13 +83,12 @@ class Scratch {
 
 class SodiumSecretStream implements SecretStreamState {
   private readonly state = new Uint8Array(STATE_BYTES)
+  private readonly raw: RawSodium
+  private readonly scratch: Scratch
 
-  constructor(
-    private readonly raw: RawSodium,
-    private readonly scratch: Scratch,
-    key: Uint8Array,
-    header: Uint8Array
-  ) {
+  constructor(raw: RawSodium, scratch: Scratch, key: Uint8Array, header: Uint8Array) {
+    this.raw = raw
+    this.scratch = scratch
     // init_pull derives exactly the state init_push would for this header, so it serves both.
     const base = scratch.reserve(STATE_BYTES + 24 + 32)
     const heap = scratch.heap

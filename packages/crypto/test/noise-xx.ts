@@ -16,7 +16,10 @@ class Symmetric {
   k: Uint8Array | null = null
   n = 0
 
-  constructor(private readonly c: C) {
+  private readonly c: C
+
+  constructor(c: C) {
+    this.c = c
     this.h.set(NAME)
     this.ck = this.h.slice()
     this.mixHash(new Uint8Array(0)) // the (empty) prologue

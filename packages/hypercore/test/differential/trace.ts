@@ -99,7 +99,11 @@ export class Trace {
   readonly #watchers: Array<() => void> = []
   readonly #pendingEvents: Array<[string, string, unknown[]]> = []
 
-  constructor(readonly target: string) {}
+  readonly target: string
+
+  constructor(target: string) {
+    this.target = target
+  }
 
   /** Records a value as it is. */
   note(label: string, value: unknown): void {

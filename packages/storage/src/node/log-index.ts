@@ -15,10 +15,12 @@ import { readAt } from './scan.ts'
 export type IndexValue = string | ValueRef
 
 export class ValueRef {
-  constructor(
-    readonly offset: number,
-    readonly length: number
-  ) {}
+  readonly offset: number
+  readonly length: number
+  constructor(offset: number, length: number) {
+    this.offset = offset
+    this.length = length
+  }
 }
 
 /** Per-entry cost of a live key in a compacted log (op tag and length prefixes), roughly. */
