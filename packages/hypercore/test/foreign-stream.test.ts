@@ -55,4 +55,28 @@ describe('replicating on a Holepunch secret-stream (a hyperswarm connection)', (
     b.destroy()
     await Promise.all([ours.close(), real.close()])
   })
+
+  it('cores opened on demand share one Holepunch stream, and destroying it from one side is clean', async () => {
+    const writers = [0, 1].map(() => new Hypercore(openMemoryStorage(), { valueEncoding: 'utf-8' }))
+    await Promise.all(writers.map((w, i) => w.append(`from ${i}`)))
+    const readers = writers.map((w) => new Hypercore(openMemoryStorage(), w.key!, { valueEncoding: 'utf-8' }))
+    const [a, b] = realPair()
+    const asked: number[] = []
+    const stream = Hypercore.createProtocolStream(a, {
+      ondiscoverykey: (discoveryKey) => {
+        const i = writers.findIndex((w) => Buffer.from(w.discoveryKey!).equals(discoveryKey))
+        asked.push(i)
+        if (i >= 0) writers[i]!.replicate(stream, { keepAlive: false })
+      }
+    })
+    // the remote's streams are the Holepunch stream itself; destroying it must not throw an
+    // unhandled error out of the pipe (protomux listens for 'error' and handles it on 'close')
+    const remotes = readers.map((r) => r.replicate(b, { keepAlive: false }))
+    expect(await Promise.all(readers.map((r) => r.get(0, { timeout: 5000 })))).toEqual(['from 0', 'from 1'])
+    expect(asked.sort()).toEqual([0, 1])
+    const closed = new Promise((resolve) => a.once('close', resolve))
+    ;(remotes[0] as unknown as { destroy(): void }).destroy()
+    await closed
+    await Promise.all([...writers, ...readers].map((c) => c.close()))
+  })
 })

@@ -64,6 +64,9 @@ export class Protomux {
     stream.on('drain', () => this.#ondrain())
     stream.on('end', () => stream.end())
     stream.on('close', () => this.#shutdown())
+    // as protomux does: a stream error ends in 'close', where every channel learns of it, so the
+    // error event itself needs no other listener (a foreign streamx stream would throw without one)
+    stream.on('error', () => {})
   }
 
   /** The mux attached to `stream`, creating it on first use. */
