@@ -173,7 +173,11 @@ function attach(
     connected()
     return
   }
-  if (mux.opened({ protocol: PROTOCOL, id: core.discoveryKey })) return
+  if (mux.opened({ protocol: PROTOCOL, id: core.discoveryKey })) {
+    // the core is already on this stream (attached twice): this attach brings no new peer
+    connected()
+    return
+  }
   let peer: Peer | null = null
   const guard =
     <T>(fn: (p: Peer, msg: T) => void) =>
