@@ -20,7 +20,18 @@ beforeAll(async () => {
   await writer.append(Array.from({ length: N }, (_, i) => new Uint8Array(40).fill(i)))
 })
 
-type Case = { name: string; behaviour: Behaviour; victim?: 'reader' | 'writer'; code?: RegExp }
+/**
+ * `drive`: what the victim asks for. A `get` past its length rides on the upgrade request, and
+ * then the block's proof covers the tree, so the upgrade carries no nodes of its own; cases that
+ * tamper with upgrade nodes drive a plain `update` instead.
+ */
+type Case = {
+  name: string
+  behaviour: Behaviour
+  victim?: 'reader' | 'writer'
+  code?: RegExp
+  drive?: 'get' | 'update'
+}
 
 /** Answers honestly, but lets `tamper` change each proof first (return false to leave it). */
 function tampering(
@@ -60,11 +71,13 @@ const cases: Case[] = [
   },
   {
     name: 'a flipped upgrade node hash',
+    drive: 'update',
     behaviour: tampering((p) => p.upgrade && flip(p.upgrade.nodes[0]!.hash)),
     code: /INVALID_SIGNATURE/
   },
   {
     name: 'a lying upgrade node size',
+    drive: 'update',
     behaviour: tampering((p) => {
       if (p.upgrade) p.upgrade.nodes[0]!.size += 1
     }),
@@ -174,6 +187,7 @@ const cases: Case[] = [
   },
   {
     name: 'extra nodes in an upgrade proof',
+    drive: 'update',
     behaviour: tampering((p) => {
       if (p.upgrade) p.upgrade.nodes.push({ ...p.upgrade.nodes[0]! })
     }),
@@ -188,6 +202,7 @@ const cases: Case[] = [
   },
   {
     name: 'a node index out of range',
+    drive: 'update',
     behaviour: tampering((p) => {
       if (p.upgrade) p.upgrade.nodes[0]!.index = 2 ** 52
     }),
@@ -250,7 +265,10 @@ describe('untrusted peers', () => {
       const stream = attachBadPeer(writer, victim, c.behaviour)
       stream.on('error', (err) => errors.push(err))
       // a reader wants a block; that makes it ask the bad peer
-      if (c.victim !== 'writer') victim.get(7, { timeout: 3000 }).catch(() => {})
+      if (c.victim !== 'writer') {
+        if (c.drive === 'update') victim.update({ wait: true }).catch(() => {})
+        else victim.get(7, { timeout: 3000 }).catch(() => {})
+      }
       const deadline = Date.now() + 8000
       while (!stream.destroyed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
       expect(stream.destroyed, 'the bad peer was dropped').toBe(true)

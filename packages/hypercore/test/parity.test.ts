@@ -384,4 +384,31 @@ describe('hypercore 11 behaviour parity', () => {
     expect(b.contiguousLength).toBe(3)
     cut()
   })
+
+  it('a get waiting past our length rides on the upgrade request (one round trip)', async () => {
+    const writer = await create()
+    for (let i = 0; i < 4; i++) await writer.append(new Uint8Array([i]))
+    const reader = await create(writer.key)
+    const close = connect(writer, reader)
+    await reader.update({ wait: true })
+    const session = reader.session()
+    const get = session.get(4).then(
+      () => 'resolved',
+      (err: { code?: string }) => err.code
+    )
+    // the writer uploads block 4 in the answer that also upgrades the reader to length 6, so
+    // the block is already on its way when the reader learns the new length
+    const uploads: number[] = []
+    writer.on('upload', (index: number) => {
+      uploads.push(index)
+      void session.close()
+    })
+    const appended = new Promise((resolve) => reader.once('append', resolve))
+    await writer.append([new Uint8Array([4]), new Uint8Array([5])])
+    await within(5000, 'reader append', appended)
+    expect(uploads).toEqual([4])
+    close()
+    expect(await within(5000, 'cancelled get', get)).toBe('REQUEST_CANCELLED')
+    await Promise.all([writer.close(), reader.close()])
+  })
 })

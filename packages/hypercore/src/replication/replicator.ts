@@ -513,9 +513,18 @@ export class Replicator {
       if (best === null || p.remoteLength > best.remoteLength) best = p
     }
     if (best === null) return
+    // as hypercore does, a get waiting past our length rides on the upgrade: one round trip
+    // brings the new length and the block (its proof hangs off the new roots, so nodes = 0)
+    let block = -1
+    for (const index of core.waiters.indexes()) {
+      if (index < core.length || index >= best.remoteLength || this.#inflightBlocks.has(index)) continue
+      if (!best.remote.has(index) || best.notAvailable.has(index)) continue
+      block = index
+      break
+    }
     const message: Omit<RequestMessage, 'id'> = {
       fork: core.fork,
-      block: null,
+      block: block === -1 ? null : { index: block, nodes: 0 },
       hash: null,
       seek: null,
       upgrade: { start: core.length, length: best.remoteLength - core.length },
@@ -523,9 +532,10 @@ export class Replicator {
       priority: 0
     }
     this.#upgrade = best.send(
-      { block: -1, upgrade: true, reorg: false, hash: -1, fork: core.fork, resolve: null },
+      { block, upgrade: true, reorg: false, hash: -1, fork: core.fork, resolve: null },
       message
     )
+    if (block !== -1) this.#inflightBlocks.set(block, this.#upgrade)
   }
 
   // --- reorgs -------------------------------------------------------------------------------------
