@@ -39,6 +39,8 @@ export interface CoreOpenOptions {
   /** Replace the stored core with a new one. */
   overwrite?: boolean
   sparse: boolean
+  /** Follow longer lengths as peers announce them (false: only when asked). Default true. */
+  eagerUpgrade?: boolean
   closeStorage: boolean
 }
 
@@ -172,9 +174,8 @@ async function createCore(
     encryptionCheck: null
   }
   const head: CoreHead = { version: RECORD_VERSION, fork: 0, length: 0, contiguousLength: 0, signature: null }
-  const hasDefault = (await CoreStorage.defaultDiscoveryKey(storage)) !== null
   const cs = await CoreStorage.create(storage, discoveryKey(key), auth, head, {
-    makeDefault: !hasDefault || replacing?.wasDefault === true,
+    makeDefault: replacing?.wasDefault === true ? true : 'if-none',
     replacing: replacing?.ops
   })
   return { cs, auth, head }

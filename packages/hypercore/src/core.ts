@@ -64,12 +64,20 @@ interface PendingCommit {
   reject: (err: unknown) => void
 }
 
+/**
+ * The state every session of one hypercore shares (identity, Merkle tree, bitfield, storage, waits,
+ * replicator), reached as `session.core`. Exported for sibling packages and tests; not a stable API.
+ *
+ * @internal
+ */
 export class Core extends Emitter<CoreEvents> {
   readonly storage: CoreStorage
   readonly key: Uint8Array
   readonly discoveryKey: Uint8Array
   readonly compat: boolean
   readonly sparse: boolean
+  /** Whether replication follows a longer length as soon as a peer announces it. */
+  readonly eagerUpgrade: boolean
   manifest: Manifest | null
   verifier: Verifier | null
   /** The key pair stored with the core (the creator's), if any. */
@@ -107,6 +115,7 @@ export class Core extends Emitter<CoreEvents> {
     this.contiguousLength = init.contiguousLength
     this.remoteContiguousLength = init.remoteContiguousLength
     this.sparse = opts.sparse
+    this.eagerUpgrade = opts.eagerUpgrade !== false
     this.#closeStorage = opts.closeStorage
   }
 

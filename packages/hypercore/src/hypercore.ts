@@ -16,7 +16,7 @@ import {
   SessionNotWritableError,
   SnapshotNotAvailableError
 } from './errors.ts'
-import { coreKey, type Manifest } from './manifest.ts'
+import { coreKey, type Manifest, type ManifestInput } from './manifest.ts'
 import { sweepUnmarked } from './marks.ts'
 import { commitNamed } from './named.ts'
 import { checkIndex, decodeKey, type GetOptions, type HypercoreOptions, type KeyInput } from './options.ts'
@@ -47,10 +47,22 @@ export type { GetOptions, HypercoreEvents, HypercoreInfo, HypercoreOptions } fro
 
 export { MAX_SUGGESTED_BLOCK_SIZE } from './session.ts'
 
+/**
+ * A session on a signed append-only log, with hypercore 11's API: `append`, `get`, `truncate`, sessions and
+ * snapshots, streams, `replicate`. `T` is the block type its value encoding yields.
+ *
+ * ```ts
+ * const core = new Hypercore('./my-log') // a folder in Node, an IndexedDB database in a browser
+ * await core.append(['hello', 'world'])
+ * console.log(await core.get(0)) // Uint8Array of 'hello'
+ * ```
+ */
 export class Hypercore<T = Uint8Array> extends HypercoreSession {
   // --- statics ------------------------------------------------------------------------------------
 
+  /** Largest block that replicates in one message; bigger ones are refused by default. */
   static readonly MAX_SUGGESTED_BLOCK_SIZE = MAX_SUGGESTED_BLOCK_SIZE
+  /** hypercore 11's default block cipher class (as `Hypercore.DefaultEncryption`). */
   static readonly DefaultEncryption = DefaultEncryption
   /** Feature flag for {@link enable}: ask peers about 4 096 blocks per `want` instead of 32 768. */
   static readonly SMALL_WANTS = 1
@@ -62,7 +74,7 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
 
   /** The key of a core signed by `manifest` (or by a single public key), as hypercore derives it. */
   static key(
-    manifest: Manifest | Uint8Array,
+    manifest: ManifestInput | Manifest | Uint8Array,
     opts: { compat?: boolean; version?: number; namespace?: Uint8Array } = {}
   ): Uint8Array {
     return coreKey(manifest, opts)
@@ -73,6 +85,7 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     return session.treeHash(length)
   }
 
+  /** The discovery key of `key`: what peers announce and look up instead of the key itself. */
   static discoveryKey(key: KeyInput): Uint8Array {
     return discoveryKeyOf(decodeKey(key))
   }
@@ -98,7 +111,12 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   async append(
     blocks: T | string | Uint8Array | Array<T | string | Uint8Array>,
     opts: { keyPair?: KeyPair } = {}
-  ): Promise<{ length: number; byteLength: number }> {
+  ): Promise<{
+    /** The core's length after the append. */
+    length: number
+    /** The core's byte length after the append (stored bytes: encryption padding included). */
+    byteLength: number
+  }> {
     const core = await this._active()
     const keyPair = opts.keyPair ?? this._keyPair
     if (this._named === null) this._assertWritable(core, keyPair)
@@ -161,7 +179,10 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     start: number,
     end = start + 1,
     opts: { diff?: boolean } = {}
-  ): Promise<{ blocks: number } | null> {
+  ): Promise<{
+    /** How many stored blocks were freed. */
+    blocks: number
+  } | null> {
     const core = await this._active()
     checkIndex(start, 'clear start')
     checkIndex(end, 'clear end')
@@ -170,10 +191,12 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     return opts.diff ? { blocks: freed } : null
   }
 
+  /** Stores `value` under `key` beside the core (local, never replicated); null deletes it. */
   async setUserData(key: string, value: Uint8Array | string | null): Promise<void> {
     await this._setUserData(await this._active(), key, value)
   }
 
+  /** The value stored under `key` with `setUserData`, or null. */
   async getUserData(key: string): Promise<Uint8Array | null> {
     const core = await this._active()
     return core.getUserData(key)
@@ -232,7 +255,11 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     return codec.decode(plain, index) as T
   }
 
-  /** A snapshot's copy of block `index` if it outlived a truncation; throws if the snapshot lost it. */
+  /**
+   * A snapshot's copy of block `index` if it outlived a truncation; throws if the snapshot lost it.
+   *
+   * @internal
+   */
   protected _fromSnapshot(core: Core, index: number): Uint8Array | null {
     const { hold } = this._snapshot!
     if (index < hold.validLength) return null
@@ -244,6 +271,7 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
     })
   }
 
+  /** @internal */
   protected async _waitFor(core: Core, index: number, opts: GetOptions): Promise<Uint8Array> {
     const ac = this._pending.open(opts, 0, () => this._timedOut())
     try {
@@ -461,7 +489,12 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
   async commit(
     session: Hypercore<unknown>,
     opts: { length?: number; keyPair?: KeyPair } = {}
-  ): Promise<{ length: number; byteLength: number } | null> {
+  ): Promise<{
+    /** The core's length after the commit. */
+    length: number
+    /** The core's byte length after the commit. */
+    byteLength: number
+  } | null> {
     const core = await this._active()
     await session.ready()
     if (session._closing !== null)

@@ -17,10 +17,19 @@ export type KeyInput = Uint8Array | string
 /** hypercore 11's `encryption` option: a 32-byte key, `{ key, block }`, or a cipher. */
 export type EncryptionOption =
   | Uint8Array
-  | { key: Uint8Array; block?: boolean }
+  | {
+      /** The 32-byte encryption key. */
+      key: Uint8Array
+      /** The key is already the block key (hypercore's `block: true`). */
+      block?: boolean
+    }
   | BlockEncryption
   | HypercoreEncryptionProvider
 
+/**
+ * Options of `new Hypercore(storage, key?, opts)` and of `session()`: hypercore 11's, with the same names and
+ * defaults.
+ */
 export interface HypercoreOptions {
   /** The core's key, to open a core created elsewhere (bytes, hex or z-base-32). */
   key?: KeyInput
@@ -44,6 +53,11 @@ export interface HypercoreOptions {
   writable?: boolean
   /** Download only what is asked for (default true); false replicates everything eagerly. */
   sparse?: boolean
+  /**
+   * Follow a peer's longer length as soon as it is announced (default true). With false, the
+   * core upgrades only when something asks for it: `update()`, a `get` or `seek` past its length.
+   */
+  eagerUpgrade?: boolean
   /** Create the core if the storage is empty (default true). */
   createIfMissing?: boolean
   /** Replace the core in storage with a new one (with `key`/`keyPair`/`manifest`). */
@@ -74,32 +88,51 @@ export interface HypercoreOptions {
   storage?: Storage | Promise<Storage> | string
 }
 
+/** Options of `get` (and of `seek`). */
 export interface GetOptions {
+  /** Wait for a missing block from peers (default: the session's `wait`, true). */
   wait?: boolean
+  /** Milliseconds to wait before failing with `REQUEST_TIMEOUT` (default: the session's; 0 = none). */
   timeout?: number
+  /** Decode with this encoding instead of the session's. */
   valueEncoding?: ValueEncoding
   /** Return the stored bytes (ciphertext for encrypted cores), undecoded. */
   raw?: boolean
   /** Decrypt (default true); false returns the stored bytes decoded as they are. */
   decrypt?: boolean
+  /** Cancels the wait. */
   signal?: AbortSignal
+  /** Called if the block has to be waited for. */
   onwait?: (index: number, session: unknown) => void
 }
 
+/** The events of a {@link Hypercore} session, name → listener arguments. */
 export interface HypercoreEvents {
+  /** The session opened. */
   ready: []
+  /** The session closed. */
   close: []
+  /** The core grew (a local append, or a verified upgrade from a peer). */
   append: []
+  /** The core was truncated to `ancestors` blocks, now on `fork`. */
   truncate: [ancestors: number, fork: number]
   /** A verified block arrived; `request` says when it was asked for and how long it took. */
   download: [
     index: number,
     byteLength: number,
     from: unknown,
-    request: { timestamp: number; elapsed: number } | null
+    request: {
+      /** When the block was requested (ms since the epoch). */
+      timestamp: number
+      /** Milliseconds from request to arrival. */
+      elapsed: number
+    } | null
   ]
+  /** A block was sent to peer `to`. */
   upload: [index: number, byteLength: number, to: unknown]
+  /** A peer started replicating this core. */
   'peer-add': [peer: unknown]
+  /** A peer stopped replicating this core. */
   'peer-remove': [peer: unknown]
   /** The manifest became known (learned from a peer). */
   manifest: []
@@ -107,13 +140,21 @@ export interface HypercoreEvents {
   'remote-contiguous-length': [length: number]
 }
 
+/** What `info()` reports about a core. */
 export interface HypercoreInfo {
+  /** The core's key. */
   key: Uint8Array
+  /** The core's discovery key. */
   discoveryKey: Uint8Array
+  /** The session's length. */
   length: number
+  /** How many leading blocks are stored locally. */
   contiguousLength: number
+  /** Bytes of the session's blocks (plaintext). */
   byteLength: number
+  /** The fork id (bumped by each truncation). */
   fork: number
+  /** Bytes of encryption padding per block (0 unencrypted). */
   padding: number
   /** Bytes used per store; hypercore 11 reports null here too (its RocksDB cannot tell). */
   storage: null

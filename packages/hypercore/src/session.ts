@@ -60,18 +60,29 @@ type Opts = HypercoreOptions & { parent?: SessionParent }
 export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   /** Resolves when the session is open. */
   readonly opening: Promise<void>
+  /** True once the session is open. */
   opened = false
+  /** True once the session is closed. */
   closed = false
+  /** @internal */
   protected _closing: Promise<void> | null = null
+  /** @internal */
   protected _core: Core | null = null
+  /** @internal */
   protected _keyPair: KeyPair | null
+  /** @internal */
   protected _codec: BlockCodec
+  /** @internal */
   protected _encodeBatch: ((blocks: unknown[]) => Uint8Array[]) | null
+  /** @internal */
   protected _encryption: BlockEncryption | null = null
+  /** @internal */
   protected _readonly: boolean
+  /** @internal */
   protected _snapshot: Snapshot | null = null
+  /** @internal */
   protected _findingPeers = 0
-  /** The state of a named session (`session({ name })`), else null. */
+  /** The state of a named session (`session({ name })`), else null. @internal */
   protected _named: NamedState | null = null
   #releaseExclusive: (() => void) | null = null
   #knownKey: Uint8Array | null = null
@@ -79,11 +90,15 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   #cipherKnown = false
   /** How many `get`s of this session waited for a block from peers. */
   waits = 0
+  /** @internal */
   protected readonly _wait: boolean
   /** The default `get` timeout of this session (ms; 0 = none). */
   readonly timeout: number
+  /** @internal */
   protected readonly _maxBlockSize: number
+  /** @internal */
   protected readonly _onwait: HypercoreOptions['onwait'] | null
+  /** @internal */
   protected readonly _pending = new PendingRequests()
   readonly #unlisten: Array<() => void> = []
 
@@ -171,6 +186,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
         createIfMissing: opts.createIfMissing !== false,
         overwrite: opts.overwrite === true,
         sparse: opts.sparse !== false,
+        eagerUpgrade: opts.eagerUpgrade !== false,
         closeStorage: opts.closeStorage !== false
       }
       core = await Core.open(store, coreOpts)
@@ -237,20 +253,24 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     await this.opening
   }
 
+  /** @internal */
   protected async _active(): Promise<Core> {
     if (!this.opened) await this.opening
     if (this._closing !== null) throw new SessionClosedError('the session is closed', this._where())
     return this._core!
   }
 
+  /** @internal */
   protected _timedOut(): Error {
     return new RequestTimeoutError('request timed out', this._where())
   }
 
+  /** @internal */
   protected _where() {
     return { discoveryKey: this._core?.discoveryKey ?? null }
   }
 
+  /** @internal */
   protected _assertWritable(core: Core, keyPair: KeyPair | null): void {
     if (this._readonly || this._snapshot || !keyPair?.secretKey) {
       throw new SessionNotWritableError('cannot append to a read-only core', this._where())
@@ -269,10 +289,12 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     return this._core
   }
 
+  /** The core's 32-byte key (known before open when given), else null. */
   get key(): Uint8Array | null {
     return this._core?.key ?? this.#knownKey
   }
 
+  /** The core's discovery key (a hash of the key, safe to announce), once open. */
   get discoveryKey(): Uint8Array | null {
     return this._core?.discoveryKey ?? null
   }
@@ -283,10 +305,12 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     return key ? toZBase32(key) : null
   }
 
+  /** Who may sign the core, once known (readers learn it from peers). */
   get manifest(): Manifest | null {
     return this._core?.manifest ?? null
   }
 
+  /** The key pair this session signs with, if any. */
   get keyPair(): KeyPair | null {
     return this._keyPair
   }
@@ -296,26 +320,31 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     this._keyPair = keyPair
   }
 
+  /** Whether this session can append (open, not read-only, and holding a signer's key pair or named). */
   get writable(): boolean {
     if (!this.opened || this._closing !== null || this._readonly) return false
     // a named session writes unsigned blocks of its own: writable without the key pair (as hypercore)
     return this._named !== null || this._core!.canSign(this._keyPair)
   }
 
+  /** Whether this session can be read from (open and not closing). */
   get readable(): boolean {
     return this.opened && this._closing === null
   }
 
+  /** Whether this session is a snapshot (a frozen view). */
   get snapshotted(): boolean {
     return this._snapshot !== null
   }
 
+  /** The cipher of this session's blocks, or null. */
   get encryption(): BlockEncryption | null {
     return this._encryption
   }
 
   // --- state --------------------------------------------------------------------------------------
 
+  /** How many blocks the core has (for a snapshot: had when taken; for a named session: its own length). */
   get length(): number {
     if (this._snapshot) return this._snapshot.hold.length
     if (this._named) return this._named.totalLength
@@ -342,6 +371,7 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     return core.byteLength - core.length * padding
   }
 
+  /** How many leading blocks are stored locally. */
   get contiguousLength(): number {
     return this._core ? Math.min(this._core.length, this._core.contiguousLength) : 0
   }
@@ -351,20 +381,24 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
     return this._core ? Math.min(this._core.length, this._core.remoteContiguousLength) : 0
   }
 
+  /** The fork id: bumped by every truncation, so peers tell histories apart. */
   get fork(): number {
     if (this._snapshot) return this._snapshot.fork
     if (this._named) return this._named.fork
     return this._core?.fork ?? 0
   }
 
+  /** Bytes of encryption padding in front of each stored block (0 unencrypted). */
   get padding(): number {
     return this._encryption?.padding ?? 0
   }
 
+  /** The peers currently replicating this core. */
   get peers(): readonly unknown[] {
     return this._core?.peers ?? []
   }
 
+  /** A summary of the core (key, lengths, fork, padding), as hypercore's `info()`. */
   async info(): Promise<HypercoreInfo> {
     const core = await this._active()
     return {
@@ -416,10 +450,12 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
   // --- shared with the data API -----------------------------------------------------------------
 
+  /** @internal */
   protected async _setUserData(core: Core, key: string, value: Uint8Array | string | null): Promise<void> {
     await core.setUserData(key, typeof value === 'string' ? new TextEncoder().encode(value) : value)
   }
 
+  /** @internal */
   protected async _setEncryptionOption(core: Core, option: EncryptionOption | null): Promise<void> {
     this._encryption = this.#encryptionFor(core, option)
   }

@@ -36,6 +36,7 @@ import {
 import type { TreeNode } from '@orchard/crypto'
 import type { BatchOp, Storage } from '@orchard/storage'
 import { DecodingError } from './errors.ts'
+import { Mutex } from './mutex.ts'
 
 const ID_BYTES = 4
 
@@ -88,6 +89,12 @@ export type NamedState = Infer<typeof namedState>
 
 const treeNodeValue = struct({ size: uint, hash: fixed32 })
 
+/**
+ * One creation at a time per storage root: `create` reads then bumps the next core id (and reads
+ * whether a default core exists), so concurrent creations in one root would share an id.
+ */
+const creating = new WeakMap<Storage, Mutex>()
+
 const CORES_DEFAULT = new Uint8Array([0])
 const CORES_NEXT_ID = new Uint8Array([2])
 
@@ -132,15 +139,35 @@ export class CoreStorage {
 
   /**
    * Creates the storage of a new core and writes its first records in one batch. With
-   * `makeDefault`, it becomes the root's default core.
+   * `makeDefault`, it becomes the root's default core (`'if-none'`: when the root has none yet).
+   * Creations in one root are serialised, so each gets its own id.
    */
-  static async create(
+  static create(
     storage: Storage,
     discoveryKey: Uint8Array,
     auth: CoreAuth,
     head: CoreHead,
-    opts: { makeDefault?: boolean; replacing?: BatchOp[] } = {}
+    opts: { makeDefault?: boolean | 'if-none'; replacing?: BatchOp[] } = {}
   ): Promise<CoreStorage> {
+    let lock = creating.get(storage)
+    if (lock === undefined) {
+      lock = new Mutex()
+      creating.set(storage, lock)
+    }
+    return lock.run(() => CoreStorage.#create(storage, discoveryKey, auth, head, opts))
+  }
+
+  static async #create(
+    storage: Storage,
+    discoveryKey: Uint8Array,
+    auth: CoreAuth,
+    head: CoreHead,
+    opts: { makeDefault?: boolean | 'if-none'; replacing?: BatchOp[] }
+  ): Promise<CoreStorage> {
+    const makeDefault =
+      opts.makeDefault === 'if-none'
+        ? (await storage.get('cores', CORES_DEFAULT)) === null
+        : opts.makeDefault === true
     const next = await storage.get('cores', CORES_NEXT_ID)
     const id = next === null ? 0 : decodeRecord(uint, next, 'next core id')
     const cs = new CoreStorage(storage, id)
@@ -152,7 +179,7 @@ export class CoreStorage {
       cs.putAuth(auth),
       cs.putHead(head)
     ]
-    if (opts.makeDefault)
+    if (makeDefault)
       ops.push({ type: 'put', store: 'cores', key: CORES_DEFAULT, value: discoveryKey.slice() })
     await storage.write(ops)
     return cs

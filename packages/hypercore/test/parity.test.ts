@@ -403,12 +403,45 @@ describe('hypercore 11 behaviour parity', () => {
       uploads.push(index)
       void session.close()
     })
-    const appended = new Promise((resolve) => reader.once('append', resolve))
+    const appended = new Promise<void>((resolve) => reader.once('append', () => resolve()))
     await writer.append([new Uint8Array([4]), new Uint8Array([5])])
     await within(5000, 'reader append', appended)
     expect(uploads).toEqual([4])
     close()
     expect(await within(5000, 'cancelled get', get)).toBe('REQUEST_CANCELLED')
     await Promise.all([writer.close(), reader.close()])
+  })
+
+  it('eagerUpgrade: false upgrades only when asked, and blocks come only from peers whose proofs connect', async () => {
+    const a = await create()
+    const b = await create(a.key, { eagerUpgrade: false })
+    const c = await create(a.key)
+    const ab = connect(a, b)
+    await a.append('0')
+    expect(text(await within(5000, 'b.get(0)', b.get(0)))).toBe('0')
+    await a.append(['1', '2', '3', '4', '5', '6', '7'])
+    const ac = connect(a, c)
+    expect(text(await within(5000, 'c.get(7)', c.get(7)))).toBe('7')
+    ac()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(b.length).toBe(1) // announced, not followed
+    // c (length 8) lacks the roots at b's length 1: b's proof of block 0 cannot connect, so c
+    // must not ask b (nor drop it) until b has upgraded
+    const peerErrors: Error[] = []
+    c.core.on('peer-error', (err: Error) => peerErrors.push(err))
+    const bc = connect(b, c)
+    let upgraded = false
+    const c0 = c.get(0)
+    setTimeout(async () => {
+      upgraded = true
+      await b.update({ wait: true })
+    }, 300)
+    expect(text(await within(5000, 'c.get(0)', c0))).toBe('0')
+    expect(upgraded).toBe(true)
+    expect(b.length).toBe(8)
+    expect(peerErrors).toEqual([])
+    ab()
+    bc()
+    await Promise.all([a.close(), b.close(), c.close()])
   })
 })

@@ -4,7 +4,9 @@
  */
 import { RequestCancelledError } from '../errors.ts'
 
+/** What `download()` fetches: a range `[start, end)`, `start` + `length`, or a list of `blocks`. */
 export interface DownloadRange {
+  /** First block (default 0). */
   start?: number
   /** Exclusive end; -1 (or omitted with `live`) follows the core as it grows. */
   end?: number
@@ -16,18 +18,25 @@ export interface DownloadRange {
   linear?: boolean
 }
 
+/** A running download (from `download()`): await `done()`, or `destroy()` it. */
 export class Download {
+  /** First block. */
   readonly start: number
+  /** End (exclusive); -1 follows the core as it grows. */
   readonly end: number
+  /** The explicit blocks, sorted, or null for a range. */
   readonly blocks: number[] | null
+  /** Whether blocks are fetched in order. */
   readonly linear: boolean
   /** Next index to look at (ranges). */
   cursor: number
+  /** True once destroyed. */
   destroyed = false
   readonly #done: Promise<void>
   #resolve!: () => void
   #reject!: (err: unknown) => void
 
+  /** A download of `range`; `download()` creates it and hands it to the replicator. */
   constructor(range: DownloadRange) {
     this.blocks = range.blocks ? [...range.blocks].sort((a, b) => a - b) : null
     this.start = this.blocks ? (this.blocks[0] ?? 0) : (range.start ?? 0)
@@ -52,6 +61,7 @@ export class Download {
     return this.done()
   }
 
+  /** Stops the download; `done()` rejects with `REQUEST_CANCELLED`. */
   destroy(): void {
     if (this.destroyed) return
     this.destroyed = true
@@ -65,6 +75,7 @@ export class Download {
     this.#resolve()
   }
 
+  /** Whether the download follows the core as it grows (no end). */
   get live(): boolean {
     return this.end === -1
   }

@@ -5,16 +5,23 @@
 import { blockCodec, type ValueEncoding } from '../value-encoding.ts'
 import type { Replicator } from './replicator.ts'
 
+/** Options of `registerExtension`. */
 export interface ExtensionOptions<M> {
   /** `'binary'` (default), `'utf-8'`, `'json'`, or a codec. */
   encoding?: ValueEncoding
+  /** Called with each decoded message from a peer. */
   onmessage?: (message: M, peer: unknown) => void
 }
 
+/** A registered protocol extension: named messages to and from this core's peers. */
 export interface SessionExtension<M> {
+  /** The extension's name (peers must register the same one). */
   readonly name: string
+  /** Sends `message` to one peer. */
   send(message: M, peer: unknown): void
+  /** Sends `message` to every peer of the core. */
   broadcast(message: M): void
+  /** Unregisters the extension. */
   destroy(): void
 }
 

@@ -8,6 +8,7 @@ import { equal } from '../bytes.ts'
 import { replicationCapability } from '../caps.ts'
 import type { Core } from '../core.ts'
 import { HypercoreError, InvalidCapabilityError, InvalidOperationError, ProtocolError } from '../errors.ts'
+import * as flat from '../flat-tree.ts'
 import { MAX_BLOCKS } from '../merkle/verify.ts'
 import type { ReplicationChannel } from './channel.ts'
 import {
@@ -84,6 +85,14 @@ export class Peer {
   #unsolicited = 0
   #lastExtensionSent = ''
   #lastExtensionRecv = ''
+  /**
+   * The longest remote length (on `lastUpgradableFork`) whose roots our tree holds: the peer's
+   * proofs up to it connect to our tree, so we may ask it for blocks below it.
+   */
+  lastUpgradableLength = 0
+  lastUpgradableFork = -1
+  /** The peer's handshake says it answers seek requests. */
+  remoteSeeks = false
   /** The remote length for which `canUpgrade` was computed. */
   #canUpgradeFor = -1
   #canUpgrade = true
@@ -122,6 +131,7 @@ export class Peer {
     }
     if (this.remoteOpened) return
     this.remoteOpened = true
+    this.remoteSeeks = remote.seeks === true
     this.channel.cork()
     this.sendSync()
     const contig = Math.min(this.core.length, this.core.contiguousLength)
@@ -165,15 +175,44 @@ export class Peer {
       const remoteLength = this.remoteLength
       this.#canUpgradeFor = remoteLength
       this.#canUpgrade = true
+      const fork = core.fork
       // roots at the peer's length must be stored; check in the background, re-sync if not
-      core.tree.rootsAt(remoteLength).catch(() => {
-        if (this.#canUpgradeFor === remoteLength) {
-          this.#canUpgrade = false
-          if (!this.removed) this.sendSync()
+      core.tree.rootsAt(remoteLength).then(
+        () => {
+          if (this.#canUpgradeFor !== remoteLength || this.removed || core.fork !== fork) return
+          this.lastUpgradableLength = remoteLength
+          this.lastUpgradableFork = fork
+          this.replicator.update()
+        },
+        () => {
+          if (this.#canUpgradeFor === remoteLength) {
+            this.#canUpgrade = false
+            if (!this.removed) this.sendSync()
+          }
         }
-      })
+      )
     }
     return this.#canUpgrade
+  }
+
+  /**
+   * Whether the peer's proof for a block would connect to our tree (as hypercore's
+   * `_canRequest`): it is at least as long as we are, or we hold the roots at its length.
+   */
+  canRequest(index: number): boolean {
+    const core = this.core
+    if (this.remoteLength >= core.length) return true
+    if (index < this.lastUpgradableLength && this.lastUpgradableFork === core.fork) return true
+    // the block's proof climbs to the first node we hold: if that node lies inside the peer's
+    // tree, the peer can send the path to it even though it is shorter than we are
+    const missing = core.tree.missingNodesCached(2 * index)
+    if (missing !== null && index < this.remoteLength) {
+      let node = 2 * index
+      for (let i = 0; i < missing; i++) node = flat.parent(node)
+      if (flat.rightSpan(node) < 2 * this.remoteLength) return true
+    }
+    this.#canUpgradeNow() // starts the roots check; a success schedules another pass
+    return false
   }
 
   onsync(m: SyncMessage): void {

@@ -22,6 +22,7 @@ import { Replicator, type ReplicatorOptions } from './replicator.ts'
 export const PROTOCOL = 'hypercore/alpha'
 export const ALIASES = ['hypercore']
 
+/** Options of `replicate()` and `Hypercore.createProtocolStream()`. */
 export interface ReplicateOptions
   extends ReplicatorOptions,
     Pick<SecretStreamOptions, 'keyPair' | 'firewall'> {
@@ -38,6 +39,7 @@ export interface ReplicateOptions
  * secret-stream, to pipe into another peer's (`a.pipe(b).pipe(a)`), as hypercore's does.
  */
 export interface ProtocolStream extends Duplex {
+  /** The secret-stream running on this raw stream (Holepunch code finds it under this name). */
   readonly noiseStream: SecretStream
 }
 

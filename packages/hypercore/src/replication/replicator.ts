@@ -7,6 +7,7 @@
  */
 import type { Core } from '../core.ts'
 import { HypercoreError, ProtocolError } from '../errors.ts'
+import * as flat from '../flat-tree.ts'
 import { Download, type DownloadRange } from './download.ts'
 import { type DataMessage, proofOf, type RequestMessage, MESSAGE_TYPES as T } from './messages.ts'
 import type { Inflight, Peer } from './peer.ts'
@@ -343,6 +344,7 @@ export class Replicator {
    */
   async seek(bytes: number, padding: number, signal: AbortSignal): Promise<[number, number]> {
     const core = this.core
+    let askedFor = ''
     for (;;) {
       signal.throwIfAborted()
       const beyond = bytes > core.byteLength - core.length * padding
@@ -353,14 +355,82 @@ export class Replicator {
         continue
       }
       const [first, last] = found.range
-      let index = first + ((last - first) >> 1)
-      if (core.has(index)) index = core.bitfield.findFirst(false, first)
-      if (index === -1 || index > last) {
-        // every block of the range is here, so the nodes should be too: let the core move first
+      // as hypercore does, ask a peer that holds the nodes to locate the byte (a seek proof):
+      // one round trip and no block; else fetch a block whose proof narrows the range
+      const key = `${core.fork}:${core.length}:${first}:${last}`
+      if (key !== askedFor) {
+        askedFor = key // one peer round per range: if it did not narrow it, fetch a block
+        if (await this.#seekFromPeer(bytes, padding, first, last, signal)) continue
+      }
+      const held = this.#heldInRange(first, last)
+      if (held === null) {
+        // no peer is known to hold a block there: ask for their bitfields, retry when they answer
+        this.#askWhoHas(first)
+        this.#askWhoHas(last)
         await this.#nextPass(signal)
+        askedFor = ''
         continue
       }
-      await core.waitForBlock(index, { signal })
+      await core.waitForBlock(held[1], { signal })
+    }
+  }
+
+  /** A peer that holds a block of `[first, last]` we lack, and can prove it to our tree. */
+  #heldInRange(first: number, last: number): [Peer, number] | null {
+    const core = this.core
+    for (const peer of this.peers) {
+      if (!peer.remoteOpened || peer.remoteFork !== core.fork) continue
+      let index = peer.remote.firstHave(first)
+      while (index !== -1 && index <= last && (core.has(index) || peer.notAvailable.has(index)))
+        index = peer.remote.firstHave(index + 1)
+      if (index !== -1 && index <= last && peer.canRequest(index)) return [peer, index]
+    }
+    return null
+  }
+
+  /**
+   * As hypercore does on a sparse core: asks a peer that holds a block of `[first, last]` for that
+   * block's hash proof up to the range's root, with a seek proof when the peer answers seeks —
+   * one round trip, no block. False when no peer could help (the caller then fetches a block).
+   */
+  async #seekFromPeer(
+    bytes: number,
+    padding: number,
+    first: number,
+    last: number,
+    signal: AbortSignal
+  ): Promise<boolean> {
+    const core = this.core
+    const nodes = flat.depth(first + last) // the levels from a leaf up to the range's root
+    const tried = new Set<Peer>()
+    for (;;) {
+      const held = this.#heldInRange(first, last)
+      if (held === null || tried.has(held[0])) return false
+      const [peer, index] = held
+      tried.add(peer)
+      const message = {
+        fork: core.fork,
+        block: null,
+        hash: { index: 2 * index, nodes },
+        seek: peer.remoteSeeks ? { bytes, padding } : null,
+        upgrade: null,
+        manifest: false,
+        priority: 0
+      }
+      const m = await this.#ask(peer, message, { hash: 2 * index })
+      signal.throwIfAborted()
+      if (m === null || m.fork !== core.fork || !m.hash) {
+        peer.notAvailable.add(index)
+        continue
+      }
+      try {
+        await core.applyData(proofOf(m), null, peer, null)
+        return true
+      } catch (err) {
+        peer.drop(
+          err instanceof HypercoreError ? err : new ProtocolError('invalid seek proof', { cause: err })
+        )
+      }
     }
   }
 
@@ -445,7 +515,8 @@ export class Replicator {
         !p.remoteOpened ||
         p.remoteFork !== this.core.fork ||
         !p.remote.has(index) ||
-        p.notAvailable.has(index)
+        p.notAvailable.has(index) ||
+        !p.canRequest(index)
       )
         continue
       if (p.inflight.size >= this.maxInflight) {
@@ -505,6 +576,7 @@ export class Replicator {
   #requestUpgrade(): void {
     const core = this.core
     if (this.#upgrade !== null || this.#reorging) return
+    if (!core.eagerUpgrade && !this.#upgradeWanted()) return
     let best: Peer | null = null
     for (const p of this.peers) {
       if (!p.remoteOpened || p.remoteFork !== core.fork || p.remoteLength <= core.length) continue
@@ -536,6 +608,14 @@ export class Replicator {
       message
     )
     if (block !== -1) this.#inflightBlocks.set(block, this.#upgrade)
+  }
+
+  /** Whether anything waits for a longer length: `update()`, seeks, gets or live downloads. */
+  #upgradeWanted(): boolean {
+    if (this.#upgradeWaits.size > 0 || this.#changeWaits.size > 0) return true
+    for (const index of this.core.waiters.indexes()) if (index >= this.core.length) return true
+    for (const d of this.#downloads) if (!d.destroyed && (d.live || d.end > this.core.length)) return true
+    return false
   }
 
   // --- reorgs -------------------------------------------------------------------------------------
