@@ -1,0 +1,81 @@
+/**
+ * Streams as bees return them: async iterators (`for await`, `next()`, `return()`), opened lazily,
+ * closed (releasing their snapshot) when they end, break or are destroyed.
+ */
+
+/** What a stream pulls from. */
+export interface Source<T> {
+  open(): Promise<void>
+  next(): Promise<T | null>
+  close(): Promise<void>
+}
+
+/** An async-iterable stream of entries. */
+export class BeeStream<T> implements AsyncIterableIterator<T> {
+  readonly #source: Source<T>
+  #opened: Promise<void> | null = null
+  #closed: Promise<void> | null = null
+  #pending: Promise<unknown> = Promise.resolve()
+
+  constructor(source: Source<T>) {
+    this.#source = source
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  /** The next entry (`done` at the end); calls are served in order. */
+  next(): Promise<IteratorResult<T, undefined>> {
+    const run = this.#pending.then(
+      () => this.#next(),
+      () => this.#next()
+    )
+    this.#pending = run.catch(() => {})
+    return run
+  }
+
+  async #next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#closed) return { done: true, value: undefined }
+    try {
+      if (this.#opened === null) this.#opened = this.#source.open()
+      await this.#opened
+      const value = await this.#source.next()
+      if (value !== null) return { done: false, value }
+    } catch (err) {
+      await this.destroy()
+      throw err
+    }
+    await this.destroy()
+    return { done: true, value: undefined }
+  }
+
+  /** Stops early (as `break` in `for await` does) and releases the stream's resources. */
+  async return(): Promise<IteratorResult<T, undefined>> {
+    await this.destroy()
+    return { done: true, value: undefined }
+  }
+
+  /** Releases the stream's resources; later `next()` calls are `done`. */
+  destroy(): Promise<void> {
+    if (this.#closed === null) this.#closed = this.#source.close().catch(() => {})
+    return this.#closed
+  }
+
+  /** Collects the remaining entries. */
+  async toArray(): Promise<T[]> {
+    const out: T[] = []
+    for await (const v of this) out.push(v)
+    return out
+  }
+}
+
+/** The first entry of a source, then closes it. */
+export async function peekSource<T>(source: Source<T>): Promise<T | null> {
+  try {
+    await source.open()
+    return await source.next()
+  } finally {
+    await source.close()
+  }
+}
