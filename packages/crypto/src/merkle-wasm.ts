@@ -3,7 +3,7 @@
  * it, scalar otherwise) and drives it. Inputs are written once into the kernel's memory above its
  * arena and each batch is a single call; digests are read back with one copy per batch.
  */
-import { scalar, simd } from '@orchard/wasm'
+import { compileKernel } from '@orchard/wasm'
 import type { AppendResult, Hasher, TreeNode } from './types.ts'
 
 interface KernelExports {
@@ -35,13 +35,6 @@ const TWO_32 = 2 ** 32
 const CHUNK = 4 * 1024 * 1024
 const DESC = 48
 const NODE = 48
-
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64)
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
-}
 
 const align8 = (n: number) => (n + 7) & ~7
 
@@ -319,10 +312,7 @@ class Kernel implements Hasher {
 export async function loadKernel(
   opts: { build?: 'simd' | 'scalar' } = {}
 ): Promise<Hasher & { lanes: number }> {
-  let bytes = decodeBase64(simd)
-  if (opts.build === 'scalar' || (opts.build !== 'simd' && !WebAssembly.validate(bytes)))
-    bytes = decodeBase64(scalar)
-  const module = await WebAssembly.compile(bytes)
+  const module = await compileKernel(opts.build)
   const instance = await WebAssembly.instantiate(module, {})
   return new Kernel(instance.exports as unknown as KernelExports)
 }
