@@ -72,7 +72,9 @@ export function fixed(n: number): Codec<Uint8Array> {
   }
 }
 
+/** Exactly 32 bytes, no prefix: keys, hashes, discovery keys. */
 export const fixed32: Codec<Uint8Array> = fixed(32)
+/** Exactly 64 bytes, no prefix: signatures and secret keys. */
 export const fixed64: Codec<Uint8Array> = fixed(64)
 
 /** All remaining bytes, no length prefix; only valid as the last field of a message. */

@@ -102,15 +102,21 @@ const TRAILING = Symbol('trailing')
  * clear; on encode, `null`, `undefined` and `absent` leave the bit clear.
  */
 export interface OptionalField<T, TIn = T, A = null> {
+  /** Brand that tells {@link struct} this is an optional field. */
   readonly [OPTIONAL]: true
+  /** The codec of the value when present. */
   readonly codec: Codec<T, TIn>
+  /** The flags bit (0..30) that says the field is present. */
   readonly bit: number
+  /** What a clear bit decodes to. */
   readonly absent: A
 }
 
 /** A boolean stored only as flags bit `bit`. */
 export interface FlagField {
+  /** Brand that tells {@link struct} this is a flag field. */
   readonly [FLAG]: true
+  /** The flags bit (0..30) holding the boolean. */
   readonly bit: number
 }
 
@@ -120,13 +126,22 @@ export interface FlagField {
  * readable.
  */
 export interface TrailingField<T, TIn = T> {
+  /** Brand that tells {@link struct} this is a trailing field. */
   readonly [TRAILING]: true
+  /** The codec of the value when present. */
   readonly codec: Codec<T, TIn>
+  /** What the field decodes as when the message ends before it. */
   readonly fallback: T
+  /** A value that is not written (so the message stays as short as an older peer's). */
   readonly omitWhen: TIn | undefined
 }
 
+/** A struct field present iff flags bit `bit` is set; decodes as `null` when absent. */
 export function optional<T, TIn = T>(codec: Codec<T, TIn>, bit: number): OptionalField<T, TIn, null>
+/**
+ * A struct field present iff flags bit `bit` is set; decodes as `opts.absent` when absent (e.g. `0` or
+ * `false`).
+ */
 export function optional<T, TIn, A>(
   codec: Codec<T, TIn>,
   bit: number,
@@ -141,11 +156,16 @@ export function optional<T, TIn, A>(
   return { [OPTIONAL]: true, codec, bit, absent: opts ? opts.absent : null }
 }
 
+/** A boolean struct field carried only as flags bit `bit` (no bytes of its own). */
 export function flag(bit: number): FlagField {
   checkBit(bit)
   return { [FLAG]: true, bit }
 }
 
+/**
+ * A struct field at the end, read only if bytes remain, else `fallback`: how a message grows a field without
+ * breaking older readers.
+ */
 export function trailing<T, TIn = T>(
   codec: Codec<T, TIn>,
   fallback: T,
@@ -159,12 +179,16 @@ function checkBit(bit: number) {
     throw new RangeError(`flag bit must be 0..30, got ${bit}`)
 }
 
+/** A codec of any value. @internal */
 // biome-ignore lint/suspicious/noExplicitAny: a field of any codec; types are recovered per key below
 type AnyCodec = Codec<any, any>
+/** One field of a {@link struct}: a codec, or an {@link optional}, {@link flag} or {@link trailing} field. */
 // biome-ignore lint/suspicious/noExplicitAny: as above
-type Field = AnyCodec | OptionalField<any, any, any> | FlagField | TrailingField<any, any>
-type Fields = Record<string, Field>
+export type Field = AnyCodec | OptionalField<any, any, any> | FlagField | TrailingField<any, any>
+/** The fields of a {@link struct}, by name, in encoding order. */
+export type Fields = Record<string, Field>
 
+/** The decoded type of one field. @internal */
 type Decoded<F> = F extends FlagField
   ? boolean
   : F extends OptionalField<infer T, infer _, infer A>
@@ -175,6 +199,7 @@ type Decoded<F> = F extends FlagField
         ? T
         : never
 
+/** The type one field accepts to encode. @internal */
 type Input<F> = F extends FlagField
   ? boolean
   : F extends OptionalField<infer _, infer TIn, infer A>
@@ -185,10 +210,12 @@ type Input<F> = F extends FlagField
         ? TIn
         : never
 
+/** The names of the fields that may be omitted on encode. @internal */
 type OptionalKeys<S> = {
   // biome-ignore lint/suspicious/noExplicitAny: matches optional fields of any codec
   [K in keyof S]: S[K] extends OptionalField<any, any, any> | FlagField | TrailingField<any, any> ? K : never
 }[keyof S]
+/** Flattens an intersection for readable hover types. @internal */
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
 
 /** The decoded value of a struct of fields `S`. */
@@ -198,6 +225,7 @@ export type StructInput<S extends Fields> = Simplify<
   { [K in Exclude<keyof S, OptionalKeys<S>>]: Input<S[K]> } & { [K in OptionalKeys<S>]?: Input<S[K]> }
 >
 
+/** Options of {@link struct}. */
 export interface StructOptions {
   /**
    * Where the `uint` flags word goes: before the field at this position among the non-flag

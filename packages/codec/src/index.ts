@@ -12,6 +12,8 @@
  *   `trailing` fields announced by a flags bitfield, with types inferred from the declaration.
  * - Errors: every bad input is a {@link CodecError} with a `code` (`TRUNCATED`, `OUT_OF_RANGE`,
  *   `INVALID_VALUE`, `INVALID_ENCODING`, `TOO_LARGE`, `TRAILING_BYTES`), never a wrong value.
+ *
+ * @module \@orchard/codec
  */
 export * from './bytes.ts'
 export * from './compose.ts'

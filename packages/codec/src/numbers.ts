@@ -115,6 +115,7 @@ function fixedUint(bytes: number, name: string): Codec<number> {
   }
 }
 
+/** One byte, 0..255. */
 export const uint8: Codec<number> = {
   preencode(s) {
     s.end += 1
@@ -128,8 +129,11 @@ export const uint8: Codec<number> = {
     return s.buffer[s.start++]!
   }
 }
+/** 2 bytes little-endian, 0..65 535. */
 export const uint16: Codec<number> = fixedUint(2, 'uint16')
+/** 3 bytes little-endian (protomux's frame length). */
 export const uint24: Codec<number> = fixedUint(3, 'uint24')
+/** 4 bytes little-endian. */
 export const uint32: Codec<number> = {
   preencode(s) {
     s.end += 4
@@ -143,9 +147,13 @@ export const uint32: Codec<number> = {
     return readU32(s)
   }
 }
+/** 5 bytes little-endian. */
 export const uint40: Codec<number> = fixedUint(5, 'uint40')
+/** 6 bytes little-endian. */
 export const uint48: Codec<number> = fixedUint(6, 'uint48')
+/** 7 bytes little-endian; values over 2^53 − 1 are refused on decode. */
 export const uint56: Codec<number> = fixedUint(7, 'uint56')
+/** 8 bytes little-endian; values over 2^53 − 1 are refused on decode. */
 export const uint64: Codec<number> = fixedUint(8, 'uint64')
 
 /** A big-endian unsigned integer of `bytes` bytes. */
@@ -168,9 +176,13 @@ function fixedUintBE(bytes: number, name: string): Codec<number> {
     }
   }
 }
+/** 2 bytes big-endian. */
 export const uint16be: Codec<number> = fixedUintBE(2, 'uint16be')
+/** 3 bytes big-endian. */
 export const uint24be: Codec<number> = fixedUintBE(3, 'uint24be')
+/** 4 bytes big-endian. */
 export const uint32be: Codec<number> = fixedUintBE(4, 'uint32be')
+/** 8 bytes big-endian; values over 2^53 − 1 are refused on decode. */
 export const uint64be: Codec<number> = fixedUintBE(8, 'uint64be')
 
 /** Zig-zag (0, −1, 1, −2, … → 0, 1, 2, 3, …) on top of an unsigned codec. */
@@ -195,14 +207,23 @@ function zigzag(inner: Codec<number>, name: string, min: number, max: number): C
   }
 }
 const half = (bytes: number) => 2 ** (8 * bytes - 1)
+/** A signed prefix varint: zig-zag over {@link uint}, range ±2^52. */
 export const int: Codec<number> = zigzag(uint, 'int', MIN_INT, MAX_INT)
+/** A signed byte, zig-zag encoded as compact-encoding does (not two's complement). */
 export const int8: Codec<number> = zigzag(uint8, 'int8', -half(1), half(1) - 1)
+/** A signed 16-bit integer, zig-zag over {@link uint16}. */
 export const int16: Codec<number> = zigzag(uint16, 'int16', -half(2), half(2) - 1)
+/** A signed 24-bit integer, zig-zag over {@link uint24}. */
 export const int24: Codec<number> = zigzag(uint24, 'int24', -half(3), half(3) - 1)
+/** A signed 32-bit integer, zig-zag over {@link uint32}. */
 export const int32: Codec<number> = zigzag(uint32, 'int32', -half(4), half(4) - 1)
+/** A signed 40-bit integer, zig-zag over {@link uint40}. */
 export const int40: Codec<number> = zigzag(uint40, 'int40', -half(5), half(5) - 1)
+/** A signed 48-bit integer, zig-zag over {@link uint48}. */
 export const int48: Codec<number> = zigzag(uint48, 'int48', -half(6), half(6) - 1)
+/** A signed 56-bit integer, zig-zag over {@link uint56}, limited to ±2^52 (JavaScript's safe range). */
 export const int56: Codec<number> = zigzag(uint56, 'int56', MIN_INT, MAX_INT)
+/** A signed 64-bit integer, zig-zag over {@link uint64}, limited to ±2^52 (JavaScript's safe range). */
 export const int64: Codec<number> = zigzag(uint64, 'int64', MIN_INT, MAX_INT)
 
 const F64 = new Float64Array(1)
@@ -231,7 +252,9 @@ function floatCodec(arr: Float64Array | Float32Array, bytes: Uint8Array, name: s
     }
   }
 }
+/** An IEEE 754 double, 8 bytes little-endian. */
 export const float64: Codec<number> = floatCodec(F64, F64_BYTES, 'float64')
+/** An IEEE 754 single, 4 bytes little-endian (precision is lost on encode, as with `Float32Array`). */
 export const float32: Codec<number> = floatCodec(F32, F32_BYTES, 'float32')
 
 /** One byte, 0 or 1. Any other byte is rejected rather than read as false. */

@@ -7,8 +7,11 @@
 
 /** A cursor over a byte buffer. `start` is the read/write position, `end` the limit. */
 export interface State {
+  /** Read/write position: where the next `encode` writes or `decode` reads. */
   start: number
+  /** Limit: the end of the readable bytes, or while preencoding the running size. */
   end: number
+  /** The bytes being written or read. */
   buffer: Uint8Array
 }
 
@@ -17,8 +20,14 @@ export interface State {
  * `decode` returns (e.g. optional struct fields that decode as `null`).
  */
 export interface Codec<T, TIn = T> {
+  /** Adds the encoded size of `value` to `state.end`; writes nothing. */
   preencode(state: State, value: TIn): void
+  /** Writes `value` at `state.start` and advances it; the buffer was sized by `preencode`. */
   encode(state: State, value: TIn): void
+  /**
+   * Reads a value at `state.start` (never past `state.end`) and advances; throws {@link CodecError} on bad
+   * bytes.
+   */
   decode(state: State): T
 }
 
@@ -27,6 +36,7 @@ export type Infer<C> = C extends Codec<infer T, infer _> ? T : never
 /** The type a codec's `encode` accepts. */
 export type InferInput<C> = C extends Codec<infer _, infer TIn> ? TIn : never
 
+/** What went wrong, as a stable string for programs to test (the message is for people). */
 export type CodecErrorCode =
   /** The input ended before the value did. */
   | 'TRUNCATED'
@@ -43,8 +53,10 @@ export type CodecErrorCode =
 
 /** Every failure of this package: bad input to decode, or an unencodable value. */
 export class CodecError extends Error {
+  /** Which kind of failure this is. */
   readonly code: CodecErrorCode
 
+  /** An error of kind `code` with a human-readable `message`. */
   constructor(code: CodecErrorCode, message: string) {
     super(message)
     this.name = 'CodecError'
@@ -57,6 +69,7 @@ export function state(start = 0, end = 0, buffer: Uint8Array = EMPTY): State {
   return { start, end, buffer }
 }
 
+/** A shared zero-length buffer (the buffer of a fresh state); never written to. */
 export const EMPTY = new Uint8Array(0)
 
 /** Throws `TRUNCATED` unless `n` more bytes can be read. */
@@ -107,6 +120,7 @@ export function encodeInto<TIn>(
   return s.start
 }
 
+/** Options of {@link decode}. */
 export interface DecodeOptions {
   /**
    * Reject bytes left after the value (`TRAILING_BYTES`). Default true: a whole buffer holds one

@@ -14,10 +14,13 @@ export const SECRETSTREAM_HEADERBYTES = 24
 export const SECRETSTREAM_ABYTES = 17
 /** `crypto_secretstream_xchacha20poly1305_KEYBYTES`. */
 export const SECRETSTREAM_KEYBYTES = 32
-/** Secretstream tags. */
+/** Secretstream tag of an ordinary message. */
 export const TAG_MESSAGE = 0
+/** Secretstream tag marking the end of a set of messages (the stream goes on). */
 export const TAG_PUSH = 1
+/** Secretstream tag after which both sides rekey. */
 export const TAG_REKEY = 2
+/** Secretstream tag of the last message: after it, the stream rekeys and should be closed. */
 export const TAG_FINAL = 3
 
 /** ChaCha20-Poly1305 IETF encryption (32-byte key, 12-byte nonce): ciphertext ‖ 16-byte tag. */
@@ -61,6 +64,10 @@ export class SecretStreamPush {
   readonly header: Uint8Array
   private readonly state: SecretStreamState
 
+  /**
+   * Starts a stream under the 32-byte `key`; the 24-byte `header` is random unless given (tests pass one to
+   * reproduce vectors).
+   */
   constructor(key: Uint8Array, header?: Uint8Array) {
     assertSize(key, SECRETSTREAM_KEYBYTES, 'key')
     if (header !== undefined) assertSize(header, SECRETSTREAM_HEADERBYTES, 'header')
@@ -86,6 +93,7 @@ export class SecretStreamPush {
 export class SecretStreamPull {
   private readonly state: SecretStreamState
 
+  /** Opens the receiving side of the stream that the sender's `header` started under `key`. */
   constructor(key: Uint8Array, header: Uint8Array) {
     assertSize(key, SECRETSTREAM_KEYBYTES, 'key')
     assertSize(header, SECRETSTREAM_HEADERBYTES, 'header')

@@ -7,9 +7,11 @@
  *   `appendTree`) runs in our own WebAssembly kernel (`@orchard/wasm`, built from AssemblyScript),
  *   which hashes whole batches of tree nodes in one call.
  * - Signatures, Noise DH and the ciphers run in libsodium (libsodium-wrappers-sumo).
- * - Where WebAssembly cannot run, `ready()` falls back to @noble (hashes, curves, ciphers) with the
+ * - Where WebAssembly cannot run, `ready()` falls back to `@noble` (hashes, curves, ciphers) with the
  *   same results; `ready({ backend: 'js' })` selects it explicitly.
  * Bad input throws typed errors (`InvalidSizeError`, `DecryptionError`, `InvalidPointError`, …).
+ *
+ * @module \@orchard/crypto
  */
 export {
   chacha20poly1305Decrypt,

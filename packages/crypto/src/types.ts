@@ -7,14 +7,19 @@
 
 /** A Merkle tree node as hypercore stores it: flat-tree index, byte size of the span, 32-byte hash. */
 export interface TreeNode {
+  /** The node's flat-tree index (leaves even, parents odd). */
   index: number
+  /** The byte length of the blocks under the node. */
   size: number
+  /** The node's 32-byte BLAKE2b hash. */
   hash: Uint8Array
 }
 
 /** An Ed25519 key pair in libsodium's layout: `secretKey` = seed(32) ‖ publicKey(32). */
 export interface KeyPair {
+  /** The 32-byte Ed25519 public key. */
   publicKey: Uint8Array
+  /** The 64-byte secret key: seed followed by the public key. */
   secretKey: Uint8Array
 }
 
@@ -28,7 +33,9 @@ export interface AppendResult {
 
 /** One decrypted secretstream message. */
 export interface PullResult {
+  /** The plaintext. */
   message: Uint8Array
+  /** The tag the sender attached (`TAG_MESSAGE`, `TAG_PUSH`, `TAG_REKEY` or `TAG_FINAL`). */
   tag: number
 }
 

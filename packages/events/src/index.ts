@@ -2,15 +2,22 @@
  * A small typed event emitter: Node's `EventEmitter` shape (`on`, `once`, `off`, `emit`) without
  * Node, typed by an event map `{ name: [arg1, arg2] }`. Listeners run synchronously in the order
  * they were added; a throwing listener propagates to the emitter, as in Node.
+ *
+ * @module \@orchard/events
  */
 
 /** An event map: event name → listener argument tuple. Interfaces qualify as well as type aliases. */
 export type EventMap<E> = { [K in keyof E]: unknown[] }
 
-type Listener<A extends unknown[]> = (...args: A) => void
+/** A listener of an event whose arguments are `A`. */
+export type Listener<A extends unknown[]> = (...args: A) => void
 // biome-ignore lint/suspicious/noExplicitAny: the map holds listeners of every event; `on`/`emit` restore the types
 type AnyListener = (...args: any[]) => void
 
+/**
+ * Emits the events of map `E`, each with its typed arguments. Classes extend it (`class Core extends
+ * Emitter<CoreEvents>`) rather than wrap it.
+ */
 export class Emitter<E extends EventMap<E>> {
   #listeners = new Map<keyof E, AnyListener[]>()
 
@@ -60,6 +67,7 @@ export class Emitter<E extends EventMap<E>> {
     return true
   }
 
+  /** How many listeners `event` has (a `once` listener counts until it fires). */
   listenerCount(event: keyof E): number {
     return this.#listeners.get(event)?.length ?? 0
   }

@@ -10,7 +10,9 @@ const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (b) => Number.parseI
 
 /** Prefix of every tree signable. */
 export const TREE = hex('9fac70b50ca14efc4e91c833b204e75b8b5aad8b5881bfc0adb5ef38a3275b9c')
+/** Namespace of the initiator's replication capability (proof that it knows the core's key). */
 export const REPLICATE_INITIATOR = hex('51812a2a359b50369536775df89e18e47740f3db72ac0ae70b29594c194dc316')
+/** Namespace of the responder's replication capability. */
 export const REPLICATE_RESPONDER = hex('0438492d02970cc13528ac0262bca0074e0926260256865accc0bf15bd79127d')
 /** Prefix of the manifest hash (= core key). */
 export const MANIFEST = hex('e64b7108eacce47cfc61ac850568f55f8b15b82ec5ed78c4ec597b036e2a1498')

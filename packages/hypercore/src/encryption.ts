@@ -28,8 +28,11 @@ export interface BlockEncryption {
  * start of each block, and `encrypt`/`decrypt` work in place on the whole (padded) block.
  */
 export interface HypercoreEncryptionProvider {
+  /** Bytes reserved at the start of block `index`. */
   padding(core: unknown, index: number): number
+  /** Encrypts the padded `block` in place. */
   encrypt(index: number, block: Uint8Array, fork: number, core: unknown): void | Promise<void>
+  /** Decrypts the stored `block` in place. */
   decrypt(index: number, block: Uint8Array, core: unknown): void | Promise<void>
 }
 
@@ -65,6 +68,7 @@ export function fromProvider(
   }
 }
 
+/** Options of {@link DefaultEncryption}. */
 export interface DefaultEncryptionOptions {
   /** The key is already the block key (hypercore's `isBlockKey`). */
   isBlockKey?: boolean
@@ -76,12 +80,16 @@ const PADDING = 8
 
 /** hypercore 11's default XSalsa20 block encryption. */
 export class DefaultEncryption implements BlockEncryption {
+  /** Bytes prepended to every block: the nonce's part that is stored with it. */
   static readonly PADDING = PADDING
   readonly padding = PADDING
+  /** The key blocks are encrypted with (derived from the encryption key and the core key). */
   readonly blockKey: Uint8Array
+  /** The key that hides the stored nonce part (BLAKE2b of the block key). */
   readonly blindingKey: Uint8Array
   readonly #nonce = new Uint8Array(24)
 
+  /** The cipher for core `coreKey` under the 32-byte `encryptionKey`. */
   constructor(encryptionKey: Uint8Array, coreKey: Uint8Array, opts: DefaultEncryptionOptions = {}) {
     if (!(encryptionKey instanceof Uint8Array) || encryptionKey.byteLength !== 32) {
       throw new BadArgumentError('encryptionKey must be 32 bytes')

@@ -45,10 +45,12 @@ export function index(d: number, o: number): number {
   return (1 + 2 * o) * pow2(d) - 1
 }
 
+/** The parent of node `i` (its depth `d` may be passed when known). */
 export function parent(i: number, d = depth(i)): number {
   return index(d + 1, Math.floor(offset(i, d) / 2))
 }
 
+/** The other child of `i`'s parent. */
 export function sibling(i: number, d = depth(i)): number {
   const o = offset(i, d)
   return index(d, o % 2 === 0 ? o + 1 : o - 1)
@@ -131,14 +133,19 @@ export function rootOf(i: number, length: number): number {
  * number of tree indexes a subtree spans plus one) so moves cost a few float ops.
  */
 export class TreeIterator {
+  /** The current node's tree index. */
   index = 0
+  /** The current node's offset among the nodes of its depth. */
   offset = 0
+  /** 2^(depth + 1) of the current node. */
   factor = 2
 
+  /** A cursor on node `i`. */
   constructor(i = 0) {
     this.seek(i)
   }
 
+  /** Moves to node `i`. */
   seek(i: number): this {
     this.index = i
     if (i % 2 === 1) {
@@ -152,6 +159,7 @@ export class TreeIterator {
     return this
   }
 
+  /** True when the current node is a left child. */
   isLeft(): boolean {
     return this.offset % 2 === 0
   }
@@ -201,10 +209,12 @@ export class TreeIterator {
     return this.factor / 2
   }
 
+  /** The rightmost leaf index under the current node. */
   rightSpan(): number {
     return this.index + this.factor / 2 - 1
   }
 
+  /** The leftmost leaf index under the current node. */
   leftSpan(): number {
     return this.index - this.factor / 2 + 1
   }

@@ -10,11 +10,24 @@
  * - Underneath: `flat-tree` index math, the Merkle tree with its proofs, manifests and their
  *   verifier, the local bitfield, hypercore's default block encryption, and the storage layout.
  * - Errors are typed {@link HypercoreError}s with hypercore's codes.
+ *
+ * @module \@orchard/hypercore
+ */
+
+/**
+ * hypercore's domain-separation constants and the signable and capability builders, byte-identical
+ * to hypercore 11 (for interop and custom signers).
  */
 export * as caps from './caps.ts'
 export { Core } from './core.ts'
-export { type BlockEncryption, DefaultEncryption } from './encryption.ts'
+export {
+  type BlockEncryption,
+  DefaultEncryption,
+  type DefaultEncryptionOptions,
+  type HypercoreEncryptionProvider
+} from './encryption.ts'
 export * from './errors.ts'
+/** Flat-tree index math (the `flat-tree` package's functions): how blocks and Merkle nodes are numbered. */
 export * as flat from './flat-tree.ts'
 export {
   type GetOptions,
@@ -24,6 +37,26 @@ export {
   type HypercoreOptions,
   MAX_SUGGESTED_BLOCK_SIZE
 } from './hypercore.ts'
-export { createManifest, decodeManifest, encodeManifest, type Manifest, manifestHash } from './manifest.ts'
-export type { ByteStream, ByteStreamOptions, ReadStream, ReadStreamOptions } from './streams.ts'
-export type { ValueEncoding } from './value-encoding.ts'
+export {
+  createManifest,
+  decodeManifest,
+  encodeManifest,
+  type Manifest,
+  type ManifestInput,
+  manifestHash,
+  type Prologue,
+  type Signer
+} from './manifest.ts'
+export type { EncryptionOption, KeyInput } from './options.ts'
+export type { Download, DownloadRange } from './replication/download.ts'
+export type { ExtensionOptions, SessionExtension } from './replication/extensions.ts'
+export type { ProtocolStream, ReplicateOptions, ReplicationTarget } from './replication/protocol.ts'
+export type {
+  ByteStream,
+  ByteStreamOptions,
+  ReadStream,
+  ReadStreamOptions,
+  WriteStream,
+  WriteStreamEvents
+} from './streams.ts'
+export type { PlainEncoding, ValueEncoding } from './value-encoding.ts'

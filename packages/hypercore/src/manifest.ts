@@ -8,37 +8,68 @@ import { blake2bBatch } from '@orchard/crypto'
 import { DEFAULT_NAMESPACE, MANIFEST } from './caps.ts'
 import { BadArgumentError, InvalidManifestError } from './errors.ts'
 
+/** A signer of a manifest: who signs, under which namespace. */
 export interface Signer {
+  /** The signature scheme; hypercore has only Ed25519. */
   signature: 'ed25519'
+  /** The 32-byte namespace mixed into what is signed. */
   namespace: Uint8Array
+  /** The signer's 32-byte public key. */
   publicKey: Uint8Array
 }
 
+/** A prologue: the core must start with the first `length` blocks whose tree hashes to `hash`. */
 export interface Prologue {
+  /** The tree hash of the prologue blocks. */
   hash: Uint8Array
+  /** How many blocks the prologue covers. */
   length: number
 }
 
+/** Who may sign a core and how; the core's key is this manifest's hash. */
 export interface Manifest {
+  /** Encoding version (0–2). */
   version: number
+  /** The tree hash function; hypercore has only BLAKE2b. */
   hash: 'blake2b'
+  /** Whether a signer may patch (sign a length extending another signer's signed length). */
   allowPatch: boolean
+  /** How many signers must sign a length. */
   quorum: number
+  /** The signers. */
   signers: Signer[]
+  /** Blocks the core must start with, or null. */
   prologue: Prologue | null
+  /** Keys of cores linked to this one (version 2), or null. */
   linked: Uint8Array[] | null
+  /** Application bytes hashed into the key (version 2), or null. */
   userData: Uint8Array | null
 }
 
 /** What `createManifest` accepts: everything but the signers' public keys is optional. */
 export interface ManifestInput {
+  /** Default 1. */
   version?: number
+  /** Only `'blake2b'` (the default). */
   hash?: string
+  /** Default false. */
   allowPatch?: boolean
+  /** Default: a majority of the signers. */
   quorum?: number
-  signers?: Array<{ publicKey: Uint8Array; namespace?: Uint8Array; signature?: string }>
+  /** The signers; only the public key is required. */
+  signers?: Array<{
+    /** The signer's 32-byte public key. */
+    publicKey: Uint8Array
+    /** Default: hypercore's default signer namespace. */
+    namespace?: Uint8Array
+    /** Only `'ed25519'` (the default). */
+    signature?: string
+  }>
+  /** Default none. */
   prologue?: Prologue | null
+  /** Default none. */
   linked?: Uint8Array[] | null
+  /** Default none. */
   userData?: Uint8Array | null
 }
 
@@ -267,6 +298,7 @@ export const manifestCodec: Codec<Manifest> = {
   }
 }
 
+/** The manifest's bytes, as hypercore encodes them (what its hash, the core key, is taken over). */
 export function encodeManifest(manifest: Manifest): Uint8Array {
   return encode(manifestCodec, manifest)
 }

@@ -6,6 +6,7 @@
 import { Emitter, once } from '@orchard/events'
 import type { Hypercore } from './hypercore.ts'
 
+/** Options of `createReadStream`. */
 export interface ReadStreamOptions {
   /** First block (default 0). */
   start?: number
@@ -15,9 +16,13 @@ export interface ReadStreamOptions {
   live?: boolean
   /** Don't wait for missing blocks (they raise `BlockNotAvailableError`). */
   wait?: boolean
+  /** Milliseconds to wait for each missing block. */
   timeout?: number
 }
 
+/**
+ * The blocks of a core in order, as an async iterable (`for await (const block of core.createReadStream())`).
+ */
 export class ReadStream implements AsyncIterable<unknown> {
   readonly #core: Hypercore<unknown>
   readonly #opts: ReadStreamOptions
@@ -33,6 +38,7 @@ export class ReadStream implements AsyncIterable<unknown> {
     this.#abort.abort(new Error('stream destroyed'))
   }
 
+  /** Yields the blocks, decoded with the session's encoding. */
   async *[Symbol.asyncIterator](): AsyncIterator<unknown> {
     const core = this.#core
     await core.ready()
@@ -57,14 +63,17 @@ export class ReadStream implements AsyncIterable<unknown> {
   }
 }
 
+/** Options of `createByteStream`. */
 export interface ByteStreamOptions {
   /** First byte (default 0). */
   byteOffset?: number
   /** Number of bytes (default: to the end). */
   byteLength?: number
+  /** Milliseconds to wait for each missing block. */
   timeout?: number
 }
 
+/** A byte range of a core across block boundaries, as an async iterable of chunks. */
 export class ByteStream implements AsyncIterable<Uint8Array> {
   readonly #core: Hypercore<unknown>
   readonly #opts: ByteStreamOptions
@@ -75,10 +84,12 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
     this.#opts = opts
   }
 
+  /** Stops the stream; a pending read rejects and iteration ends. */
   destroy(): void {
     this.#abort.abort(new Error('stream destroyed'))
   }
 
+  /** Yields the range in chunks (one per block touched). */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     const core = this.#core
     await core.ready()
@@ -109,9 +120,13 @@ export class ByteStream implements AsyncIterable<Uint8Array> {
   }
 }
 
-interface WriteStreamEvents {
+/** The events of a {@link WriteStream}. */
+export interface WriteStreamEvents {
+  /** Everything written was appended. */
   finish: []
+  /** The stream is done (finished, or destroyed). */
   close: []
+  /** An append failed; the stream is destroyed. */
   error: [err: Error]
 }
 
@@ -125,8 +140,10 @@ export class WriteStream extends Emitter<WriteStreamEvents> {
   #writing: Promise<void> = Promise.resolve()
   #flushQueued = false
   #ended = false
+  /** True once finished or destroyed. */
   destroyed = false
 
+  /** A stream appending to `core`; use `core.createWriteStream()`. */
   constructor(core: Hypercore<unknown>) {
     super()
     this.#core = core
@@ -158,6 +175,7 @@ export class WriteStream extends Emitter<WriteStreamEvents> {
     })
   }
 
+  /** Stops the stream; with `err`, emits `error` first. Unflushed writes are dropped. */
   destroy(err?: Error): void {
     if (this.destroyed) return
     this.destroyed = true

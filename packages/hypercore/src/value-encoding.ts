@@ -6,6 +6,10 @@
 import { type Codec, decode, encode } from '@orchard/codec'
 import { BadArgumentError, DecodingError } from './errors.ts'
 
+/**
+ * How a session encodes block values: a name, a codec from `@orchard/codec` (or compact-encoding-shaped), or
+ * `{ encode, decode }`.
+ */
 export type ValueEncoding = 'binary' | 'utf-8' | 'utf8' | 'json' | Codec<unknown, never> | PlainEncoding
 
 /** Encodes and decodes block values. */
@@ -75,7 +79,9 @@ function fromCodec(codec: Codec<unknown, never>): BlockCodec {
 
 /** An encoding as `{ encode(value): bytes, decode(bytes): value }` (abstract-encoding's shape). */
 export interface PlainEncoding {
+  /** Value to bytes. */
   encode(value: unknown): Uint8Array
+  /** Bytes to value; throwing marks the block undecodable. */
   decode(bytes: Uint8Array): unknown
 }
 

@@ -4,6 +4,8 @@
  * {@link openFileStorage} keeps a storage root in a directory as a crash-safe, log-structured
  * store (see `node/file-storage.ts` and the package README for the format and fsync policy).
  * {@link acquireFileLock} is the exclusive-writer lock it uses, usable on its own.
+ *
+ * @module \@orchard/storage/fs
  */
 
 export { acquireFileLock, type FileLockHandle } from './node/file-lock.ts'

@@ -14,6 +14,8 @@
  *
  * One writer per root at a time: a second opener gets `StorageLockedError` or read-only access,
  * as it asks (`lock` option). Failures are typed {@link StorageError} subclasses.
+ *
+ * @module \@orchard/storage
  */
 
 export * from './errors.ts'

@@ -8,10 +8,13 @@ import { StorageError } from './errors.ts'
 
 /** A held lock. `release` is idempotent. */
 export interface LockHandle {
+  /** The name the lock was taken under. */
   readonly name: string
+  /** Lets the lock go; later calls do nothing. */
   release(): Promise<void>
 }
 
+/** Options of {@link acquireWebLock}. */
 export interface WebLockOptions {
   /** Wait for the lock instead of returning null when it is held elsewhere. Default false. */
   wait?: boolean

@@ -1,6 +1,8 @@
 /**
  * `@orchard/storage/named` in browsers and workers: a storage root by name is an IndexedDB
  * database (Node resolves this entry to `named-node.ts`, a folder of files).
+ *
+ * @module \@orchard/storage/named
  */
 import { openIdbStorage } from './idb.ts'
 import type { Storage } from './types.ts'

@@ -29,34 +29,51 @@ export type StoreName = (typeof STORE_NAMES)[number]
  * number of entries (after applying direction).
  */
 export interface KeyRange {
+  /** Only keys after this one. */
   gt?: Uint8Array
+  /** Only keys from this one on. */
   gte?: Uint8Array
+  /** Only keys before this one. */
   lt?: Uint8Array
+  /** Only keys up to and including this one. */
   lte?: Uint8Array
+  /** Walk from the upper end down. Default false. */
   reverse?: boolean
+  /** Yield at most this many entries. Default: no limit. */
   limit?: number
 }
 
 /** Sets `key` to `value` in `store`. */
 export interface PutOp {
+  /** Discriminates the operation. */
   type: 'put'
+  /** The store written to. */
   store: StoreName
+  /** The key set. */
   key: Uint8Array
+  /** Its new value. */
   value: Uint8Array
 }
 
 /** Removes `key` from `store` (no-op if absent). */
 export interface DelOp {
+  /** Discriminates the operation. */
   type: 'del'
+  /** The store written to. */
   store: StoreName
+  /** The key removed. */
   key: Uint8Array
 }
 
 /** Removes every key `k` of `store` with `gte <= k < lt` (no-op if the range is empty). */
 export interface DelRangeOp {
+  /** Discriminates the operation. */
   type: 'delRange'
+  /** The store written to. */
   store: StoreName
+  /** The first key removed (inclusive). */
   gte: Uint8Array
+  /** The end of the range (exclusive). */
   lt: Uint8Array
 }
 
@@ -71,7 +88,9 @@ export type BatchOp = PutOp | DelOp | DelRangeOp
  */
 export type Durability = 'relaxed' | 'strict'
 
+/** Options of {@link Storage.write}. */
 export interface WriteOptions {
+  /** How hard the write works before acknowledging. Default `'relaxed'`. */
   durability?: Durability
 }
 
@@ -85,6 +104,7 @@ export type LockMode = 'exclusive' | 'readonly-if-locked' | 'readonly'
 
 /** Options every opener accepts. */
 export interface OpenOptions {
+  /** What to do about the writer lock. Default `'exclusive'`. */
   lock?: LockMode
 }
 

@@ -9,15 +9,25 @@ import { WireError } from './errors.ts'
 
 /** The part of `RTCDataChannel` the adapter uses (browsers, and Node's WebRTC ports). */
 export interface DataChannelLike {
+  /** Set to `'arraybuffer'` by the adapter. */
   binaryType: string
+  /** `'connecting'`, `'open'`, `'closing'` or `'closed'`. */
   readonly readyState: string
+  /** Bytes queued and not yet sent; drives backpressure. */
   readonly bufferedAmount: number
+  /** Where `bufferedamountlow` fires; set by the adapter. */
   bufferedAmountLowThreshold: number
+  /** Must not be false: the stream needs ordered delivery. */
   readonly ordered?: boolean
+  /** Must be unset: the stream needs reliable delivery. */
   readonly maxRetransmits?: number | null
+  /** Must be unset: the stream needs reliable delivery. */
   readonly maxPacketLifeTime?: number | null
+  /** Sends one binary message. */
   send(data: Uint8Array<ArrayBuffer>): void
+  /** Closes the channel. */
   close(): void
+  /** Listens for `open`, `message`, `bufferedamountlow`, `close` and `error`. */
   addEventListener(type: string, listener: (event: { data?: unknown }) => void): void
 }
 
@@ -25,12 +35,18 @@ export interface DataChannelLike {
 export const MAX_DATACHANNEL_MESSAGE = 16 * 1024
 const HIGH_WATER_MARK = 1024 * 1024
 
+/** A reliable, ordered WebRTC data channel as a byte {@link Duplex} (see {@link fromDataChannel}). */
 export class DataChannelDuplex extends Duplex {
+  /** The wrapped data channel. */
   readonly channel: DataChannelLike
   #queue: Uint8Array[] = []
   #needsDrain = false
   #closeWhenFlushed = false
 
+  /**
+   * Wraps `channel`; throws `INVALID_FRAME` when it is unordered or unreliable. Writes before it opens are
+   * queued.
+   */
   constructor(channel: DataChannelLike) {
     super()
     if (

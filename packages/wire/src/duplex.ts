@@ -6,6 +6,7 @@
  */
 import { Emitter } from '@orchard/events'
 
+/** The events of a {@link Duplex}, name → listener arguments. */
 export interface DuplexEvents {
   /** A chunk arrived (for message streams: exactly one message). */
   data: [chunk: Uint8Array]
@@ -15,10 +16,17 @@ export interface DuplexEvents {
   end: []
   /** Fully closed (after `end` both ways, or `destroy`). Emitted once. */
   close: [err: Error | null]
+  /** The stream failed (a typed {@link WireError} when the remote caused it); `close` follows. */
   error: [err: Error]
 }
 
+/**
+ * An ordered, reliable, two-way stream of chunks: the one transport contract every layer of Orchard speaks.
+ * Subclass it for a new transport: implement `write`, `_end` and `_destroy`, emit `data` and `drain`, and
+ * report the remote's end with `_onRemoteEnd`.
+ */
 export abstract class Duplex extends Emitter<DuplexEvents> {
+  /** True once `destroy` ran (locally, or because the transport failed or closed). */
   destroyed = false
   /** Free for the layer above (protomux finds itself here). */
   userData: unknown = null
@@ -68,7 +76,9 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
     return dest
   }
 
+  /** Transport hook: end our side of the underlying transport (called once, by `end`). */
   protected abstract _end(): void
+  /** Transport hook: tear the underlying transport down (called once, by `destroy`). */
   protected abstract _destroy(err: Error | null): void
 
   /** Implementations report the remote's end here. */

@@ -4,6 +4,7 @@
  * frame lies inside one chunk.
  */
 
+/** The largest frame payload a uint24 length can announce (16 MiB − 1). */
 export const MAX_FRAME = 0xffffff
 
 export function writeUint24LE(n: number, buf: Uint8Array, offset = 0): void {
@@ -20,6 +21,7 @@ export function frame(payload: Uint8Array): Uint8Array {
   return out
 }
 
+/** Reassembles frames from chunks that split or merge them arbitrarily. */
 export class FrameDecoder {
   /** Header bytes read of the current frame (0–3), then the frame's length. */
   #headerBytes = 0

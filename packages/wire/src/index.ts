@@ -9,6 +9,8 @@
  *   is one message. A pre-negotiated handshake (HyperDHT's) skips Noise.
  * - {@link Protomux}: channels by protocol + id over one secret stream, typed messages, batching.
  * Every remote failure is a typed {@link WireError} and destroys the stream.
+ *
+ * @module \@orchard/wire
  */
 
 export {

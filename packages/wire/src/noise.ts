@@ -18,6 +18,10 @@ import {
 import { concat } from './bytes.ts'
 import { WireError } from './errors.ts'
 
+/**
+ * A Noise handshake pattern: `XX` (secret-stream's default, keys exchanged in the handshake) or `IK` (the
+ * initiator already knows the responder's key, as HyperDHT connects).
+ */
 export type Pattern = 'XX' | 'IK'
 
 const EMPTY = new Uint8Array(0)
@@ -113,23 +117,31 @@ export interface HandshakeResult {
   rx: Uint8Array
   /** The final handshake hash (64 bytes): binds the session for stream ids and capabilities. */
   hash: Uint8Array
+  /** Our static public key. */
   publicKey: Uint8Array
+  /** The remote's static public key, authenticated by the handshake. */
   remotePublicKey: Uint8Array
 }
 
+/** Options of a {@link NoiseHandshake}. */
 export interface NoiseOptions {
+  /** The handshake pattern. Default `'XX'`. */
   pattern?: Pattern
   /** The responder's static key (IK initiators). */
   remotePublicKey?: Uint8Array | null
   /** Test-only: a fixed ephemeral key pair. */
   ephemeral?: KeyPair
+  /** Bytes both sides mix in first; a mismatch fails the handshake. Default empty (as secret-stream). */
   prologue?: Uint8Array
 }
 
 /** One side of a Noise handshake: `send()` and `recv()` alternate until `result` is set. */
 export class NoiseHandshake {
+  /** True on the side that sends the first message. */
   readonly isInitiator: boolean
+  /** The pattern being run. */
   readonly pattern: Pattern
+  /** The keys and hash, once the handshake completed; null before. */
   result: HandshakeResult | null = null
   readonly #s: KeyPair
   #e: KeyPair | null
@@ -139,6 +151,7 @@ export class NoiseHandshake {
   readonly #messages: Token[][]
   #step = 0
 
+  /** One side of a handshake authenticated by `staticKeyPair`. */
   constructor(isInitiator: boolean, staticKeyPair: KeyPair, opts: NoiseOptions = {}) {
     this.isInitiator = isInitiator
     this.pattern = opts.pattern ?? 'XX'
@@ -161,6 +174,7 @@ export class NoiseHandshake {
     return this.#step % 2 === (this.isInitiator ? 0 : 1)
   }
 
+  /** True once the handshake completed and `result` is set. */
   get complete(): boolean {
     return this.result !== null
   }

@@ -36,6 +36,7 @@ export function streamId(handshakeHash: Uint8Array, isInitiator: boolean): Uint8
   return blake2b(ns()[isInitiator ? 0 : 1]!, 32, handshakeHash)
 }
 
+/** Options of a {@link SecretStream}. */
 export interface SecretStreamOptions {
   /** Our static key pair (default: a fresh one). */
   keyPair?: KeyPair
@@ -55,10 +56,18 @@ export interface SecretStreamOptions {
 
 /** An encrypted message stream over a byte {@link Duplex}. */
 export class SecretStream extends Duplex {
+  /** True on the side that starts the Noise handshake. */
   readonly isInitiator: boolean
+  /** The byte transport underneath, once attached. */
   rawStream: Duplex | null = null
+  /** Our static public key. */
   publicKey: Uint8Array
+  /** The remote's static public key once the handshake authenticated it; null before. */
   remotePublicKey: Uint8Array | null = null
+  /**
+   * The handshake hash (64 bytes) once known: unique to this connection, it binds capabilities (hypercore's
+   * replication proofs of key possession) to it.
+   */
   handshakeHash: Uint8Array | null = null
   /** Resolves true once encrypted messages can flow, false if the stream died first. */
   readonly opened: Promise<boolean>
@@ -85,6 +94,10 @@ export class SecretStream extends Duplex {
   #inboxBytes = 0
   #inboxFlushing = false
 
+  /**
+   * A secret-stream over `rawStream` (or over one given later to `start`); the initiator sends the first
+   * handshake message.
+   */
   constructor(isInitiator: boolean, rawStream: Duplex | null = null, opts: SecretStreamOptions = {}) {
     super()
     this.isInitiator = isInitiator
@@ -172,6 +185,10 @@ export class SecretStream extends Duplex {
     return this.rawStream!.write(out)
   }
 
+  /**
+   * Sends an empty message after `ms` idle milliseconds, so the remote's timeout does not fire; 0 turns it
+   * off.
+   */
   setKeepAlive(ms: number): void {
     if (this.#keepAliveTimer) clearInterval(this.#keepAliveTimer)
     this.#keepAliveTimer = null
@@ -184,10 +201,14 @@ export class SecretStream extends Duplex {
     unref(this.#keepAliveTimer)
   }
 
+  /** The keep-alive interval in ms (0 = off). */
   get keepAlive(): number {
     return this.#keepAliveMs
   }
 
+  /**
+   * Destroys the stream with a `TIMEOUT` error when nothing arrives for `ms` milliseconds; 0 turns it off.
+   */
   setTimeout(ms: number): void {
     if (this.#timeoutTimer) clearInterval(this.#timeoutTimer)
     this.#timeoutTimer = null
@@ -201,6 +222,7 @@ export class SecretStream extends Duplex {
     unref(this.#timeoutTimer)
   }
 
+  /** The receive timeout in ms (0 = off). */
   get timeout(): number {
     return this.#timeoutMs
   }

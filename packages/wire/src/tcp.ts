@@ -1,13 +1,18 @@
 /**
  * Node only: a TCP socket as a byte {@link Duplex}, and helpers to connect and listen on
  * loopback or any address.
+ *
+ * @module \@orchard/wire/tcp
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { Duplex } from './duplex.ts'
 
+/** A Node TCP socket as a byte {@link Duplex}, with Nagle off. */
 export class TcpDuplex extends Duplex {
+  /** The wrapped socket. */
   readonly socket: Socket
 
+  /** Wraps a connected `net.Socket`. */
   constructor(socket: Socket) {
     super()
     this.socket = socket
@@ -33,6 +38,7 @@ export class TcpDuplex extends Duplex {
   }
 }
 
+/** Wraps a connected `net.Socket` as a byte duplex. */
 export function fromSocket(socket: Socket): TcpDuplex {
   return new TcpDuplex(socket)
 }
@@ -46,12 +52,21 @@ export function connect(port: number, host = '127.0.0.1'): Promise<TcpDuplex> {
   })
 }
 
-/** Listens on `port` (0 = any) on `host`; `onconnection` gets each accepted socket as a duplex. */
+/**
+ * Listens on `port` (0 = any) on `host`; `onconnection` gets each accepted socket as a duplex.
+ *
+ * @returns the listening server, with the `port` it bound (the OS's choice for port 0).
+ */
 export function listen(
   onconnection: (duplex: TcpDuplex) => void,
   port = 0,
   host = '127.0.0.1'
-): Promise<Server & { port: number }> {
+): Promise<
+  Server & {
+    /** The port the server listens on (the OS's choice for port 0). */
+    port: number
+  }
+> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => onconnection(new TcpDuplex(socket)))
     server.once('error', reject)

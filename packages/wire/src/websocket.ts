@@ -8,22 +8,31 @@ import { WireError } from './errors.ts'
 
 /** The part of the WebSocket API the adapter uses. */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'` by the adapter. */
   binaryType: string
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number
+  /** Bytes queued and not yet sent; drives backpressure. */
   readonly bufferedAmount: number
+  /** Sends one binary message. */
   send(data: Uint8Array): void
+  /** Closes the socket. */
   close(code?: number, reason?: string): void
+  /** Listens for `open`, `message`, `close` and `error`. */
   addEventListener(type: string, listener: (event: { data?: unknown }) => void): void
 }
 
 const OPEN = 1
 const HIGH_WATER_MARK = 4 * 1024 * 1024
 
+/** A WebSocket as a byte {@link Duplex} (see {@link fromWebSocket}). */
 export class WebSocketDuplex extends Duplex {
+  /** The wrapped socket. */
   readonly socket: WebSocketLike
   #queue: Uint8Array[] = []
   #drainTimer: ReturnType<typeof setInterval> | null = null
 
+  /** Wraps `socket`, open or still connecting (writes before it opens are queued). */
   constructor(socket: WebSocketLike) {
     super()
     this.socket = socket

@@ -14,6 +14,7 @@ import type { LockHandle } from '../locks.ts'
 
 /** A held lock file. */
 export interface FileLockHandle extends LockHandle {
+  /** The lock file's path. */
   readonly path: string
 }
 

@@ -92,11 +92,13 @@ export interface FileStorageOptions extends OpenOptions {
 
 /** Figures about an open file storage. */
 export interface FileStorageStats {
+  /** The log file's generation; each compaction writes the next one. */
   generation: number
   /** Bytes in the log file. */
   logBytes: number
   /** Approximate bytes the live entries need. */
   liveBytes: number
+  /** Live keys across all stores. */
   keys: number
 }
 
@@ -104,6 +106,7 @@ export interface FileStorageStats {
 export interface FileStorage extends Storage {
   /** Rewrites the log with only the live entries (writes wait meanwhile). */
   compact(): Promise<void>
+  /** Sizes of the log and of the live data, e.g. to decide when to call `compact`. */
   stats(): FileStorageStats
 }
 

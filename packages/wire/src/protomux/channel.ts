@@ -5,35 +5,50 @@
 import { type Codec, encodingLength, raw, type State, uint } from '@orchard/codec'
 import type { Protomux } from './mux.ts'
 
-/** A handler's return: sync, or a promise whose rejection destroys the stream. */
+/** A handler's return: sync, or a promise whose rejection destroys the stream. @internal */
 type Maybe = void | Promise<unknown>
 
+/** One message type of a channel. */
 export interface MessageOptions<T = unknown> {
+  /** How messages of this type are encoded. Default: the raw bytes. */
   encoding?: Codec<T, T>
+  /** Called with each decoded message; a rejected promise destroys the stream. */
   onmessage?: (message: T, channel: Channel) => Maybe
 }
 
+/** Options of {@link Protomux.createChannel}. */
 export interface ChannelOptions {
+  /** The protocol name both sides open the channel under (e.g. `'hypercore/alpha'`). */
   protocol: string
   /** Other protocol names the remote may open this channel under. */
   aliases?: string[]
+  /** Tells channels of one protocol apart (hypercore uses the discovery key). Default null. */
   id?: Uint8Array | null
   /** Refuse a second open channel for the same protocol+id (default true). */
   unique?: boolean
+  /** The codec of the payload sent with `open`; the remote's arrives as `onopen`'s first argument. */
   // biome-ignore lint/suspicious/noExplicitAny: each channel picks its own handshake type
   handshake?: Codec<any, any> | null
+  /** The channel's message types; a message's index is its wire type. */
   // biome-ignore lint/suspicious/noExplicitAny: messages of different types in one list
   messages?: Array<MessageOptions<any> | null>
+  /** Called once both sides have opened, with the remote's handshake. */
   onopen?: (handshake: unknown, channel: Channel) => Maybe
+  /** Called once when the channel closes; `isRemote` says which side closed it. */
   onclose?: (isRemote: boolean, channel: Channel) => Maybe
+  /** Called after `onclose`, when the channel is gone for good. */
   ondestroy?: (channel: Channel) => Maybe
+  /** Called when the stream drains after a send returned false. */
   ondrain?: (channel: Channel) => Maybe
   /** A message of a type this channel does not define (protomux ignores those by default). */
   onunknown?: (type: number, channel: Channel) => Maybe
+  /** Free for the caller; kept as {@link Channel.userData}. */
   userData?: unknown
 }
 
+/** A message type of a channel, from {@link Channel.addMessage}. */
 export interface ChannelMessage<T = unknown> {
+  /** The message's wire type (its index in the channel's list). */
   readonly type: number
   /** Sends `message` on this channel; false when the stream asks us to wait for drain. */
   send(message: T): boolean
@@ -41,23 +56,38 @@ export interface ChannelMessage<T = unknown> {
   recv(state: State, channel: Channel): Maybe
 }
 
+/**
+ * One protocol instance over a {@link Protomux}; create it with {@link Protomux.createChannel}, then `open`
+ * it.
+ */
 export class Channel {
+  /** The mux the channel lives on. */
   readonly mux: Protomux
+  /** The protocol name. */
   readonly protocol: string
+  /** Other protocol names the remote may open it under. */
   readonly aliases: string[]
+  /** The channel id, or null. */
   readonly id: Uint8Array | null
+  /** The message types, by wire type. */
   // biome-ignore lint/suspicious/noExplicitAny: messages of different types; `addMessage` keeps each typed
   readonly messages: ChannelMessage<any>[] = []
+  /** Free for the caller (from `ChannelOptions.userData`). */
   userData: unknown
+  /** The remote's decoded handshake, once open. */
   handshake: unknown = null
+  /** True once both sides opened. */
   opened = false
+  /** True once closed (by either side, or because the stream went away). */
   closed = false
+  /** True once the channel is gone for good. */
   destroyed = false
   /** @internal */ localId = 0
   /** @internal */ remoteId = 0
   /** @internal */ readonly opts: ChannelOptions
   #openedWaiters: Array<(ok: boolean) => void> = []
 
+  /** Use {@link Protomux.createChannel}, which also pairs the channel with a remote open. */
   constructor(mux: Protomux, opts: ChannelOptions) {
     this.mux = mux
     this.opts = opts
@@ -122,14 +152,17 @@ export class Channel {
     for (const w of waiters) w(ok)
   }
 
+  /** False while the stream's write buffer is full (wait for `ondrain`). */
   get drained(): boolean {
     return this.mux.drained
   }
 
+  /** Batches this mux's sends until `uncork` (see {@link Protomux.cork}). */
   cork(): void {
     this.mux.cork()
   }
 
+  /** Sends what was batched since `cork`, as one message. */
   uncork(): void {
     this.mux.uncork()
   }

@@ -17,6 +17,7 @@ export const MAX_BUFFERED = 4 * 1024 * 1024
 export const MAX_REMOTE_CHANNELS = 65536
 const MAX_BATCH = 8 * 1024 * 1024
 
+/** A handler's return: sync, or a promise whose rejection destroys the stream. @internal */
 type Maybe = void | Promise<unknown>
 
 interface RemoteSlot {
@@ -38,13 +39,20 @@ interface Info {
   outgoing: number[]
 }
 
+/** Called when the remote opens a channel we have not: with its id, to create and open ours. */
 export type PairHandler = (id: Uint8Array | null) => Maybe
 
 /** The stream protomux needs: chunks are whole messages; `userData` finds the mux again. */
 export type MessageStream = Duplex
 
+/**
+ * Many protocol channels over one message stream (a {@link SecretStream}), wire-compatible with `protomux` 3.
+ * Use {@link Protomux.from} to share one mux per stream.
+ */
 export class Protomux {
+  /** The message stream the mux runs on. */
   readonly stream: MessageStream
+  /** False while the stream's write buffer is full. */
   drained = true
   #corked = 0
   #batch: Array<{ localId: number; buffer: Uint8Array }> | null = null
@@ -57,6 +65,7 @@ export class Protomux {
   #buffered = 0
   #destroying = false
 
+  /** Attaches a mux to `stream`; prefer {@link Protomux.from}, which reuses the stream's mux. */
   constructor(stream: MessageStream) {
     this.stream = stream
     if (stream.userData === null || stream.userData === undefined) stream.userData = this
@@ -75,14 +84,17 @@ export class Protomux {
     return new Protomux(stream)
   }
 
+  /** True between `cork` and the matching `uncork`. */
   get batching(): boolean {
     return this.#batch !== null
   }
 
+  /** The channels opened (or opening) locally. */
   *[Symbol.iterator](): Generator<Channel> {
     for (const c of this.#local) if (c !== null) yield c
   }
 
+  /** Collects the sends of every channel into one batch message until the matching `uncork` (calls nest). */
   cork(): void {
     if (++this.#corked === 1) {
       this.#batch = []
@@ -90,6 +102,7 @@ export class Protomux {
     }
   }
 
+  /** Ends a `cork`; the outermost one sends the batch. */
   uncork(): void {
     if (this.#corked === 0) return
     if (--this.#corked === 0) {
@@ -104,6 +117,7 @@ export class Protomux {
     this.#notify.set(toKey(protocol, id), handler)
   }
 
+  /** Stops notifying about remote opens of `protocol` + `id`. */
   unpair({ protocol, id = null }: { protocol: string; id?: Uint8Array | null }): void {
     this.#notify.delete(toKey(protocol, id))
   }
@@ -130,6 +144,7 @@ export class Protomux {
     return channel
   }
 
+  /** Destroys the stream, closing every channel. */
   destroy(err?: Error): void {
     this.#destroying = true
     this.stream.destroy(err)
