@@ -444,4 +444,24 @@ describe('hypercore 11 behaviour parity', () => {
     bc()
     await Promise.all([a.close(), b.close(), c.close()])
   })
+
+  it('a range download from a peer holding every other block reaches the end (no stall on the gaps)', async () => {
+    const writer = await create()
+    const n = 20_000
+    await writer.append(Array.from({ length: n }, () => new Uint8Array([97])))
+    for (let i = 0; i < n; i += 2) await writer.clear(i, i + 1)
+    const reader = await create(writer.key)
+    const close = connect(writer, reader)
+    void reader.download({ start: 0, end: n }).done()
+    // each pass used to rescan the unavailable even blocks from the start and give up before
+    // reaching new odd ones, so the download stopped near a third of the range
+    const reached = (async () => {
+      while (!(await reader.has(n - 1))) await new Promise((r) => setTimeout(r, 20))
+    })()
+    await within(20_000, `the download to reach block ${n - 1}`, reached)
+    for (const i of [1, 8191, 12_001, n - 3]) expect(await reader.has(i)).toBe(true)
+    expect(await reader.has(0)).toBe(false)
+    close()
+    await Promise.all([writer.close(), reader.close()])
+  })
 })

@@ -499,11 +499,39 @@ export class Replicator {
       const end = d.live ? this.core.length : Math.min(d.end, this.core.length)
       let i = this.core.bitfield.findFirst(false, d.cursor)
       if (d.linear || i > d.cursor) d.cursor = i
+      // skip what no peer holds (a sparse peer with every other block must not stall the scan
+      // on the gaps), asking peers about the windows skipped
+      i = i === -1 ? -1 : this.#nextHeld(i, end)
       while (i !== -1 && i < end) {
         yield i
-        i = this.core.bitfield.findFirst(false, i + 1)
+        i = this.#nextHeld(i + 1, end)
       }
     }
+  }
+
+  /**
+   * The first index in `[from, end)` we lack that some peer claims to hold, or -1. The stretch
+   * it skips is held by no peer we know of: peers are asked about it (once per want window).
+   */
+  #nextHeld(from: number, end: number): number {
+    const core = this.core
+    let i = core.bitfield.findFirst(false, from)
+    let asked = 0
+    while (i !== -1 && i < end) {
+      let held = -1
+      for (const p of this.peers) {
+        if (!p.remoteOpened || p.remoteFork !== core.fork) continue
+        const h = p.remote.firstHave(i)
+        if (h !== -1 && (held === -1 || h < held)) held = h
+        if (held === i) return i
+      }
+      const stop = held === -1 ? end : Math.min(held, end)
+      for (let w = i; w < stop && asked < 4; w = (Math.floor(w / WANT_WINDOW) + 1) * WANT_WINDOW, asked++)
+        this.#askWhoHas(w)
+      if (held === -1 || held >= end) return -1
+      i = core.bitfield.findFirst(false, held)
+    }
+    return -1
   }
 
   /** The least busy peer that has `index`; null if none has it, undefined if all are busy. */
