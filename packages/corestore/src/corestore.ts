@@ -35,6 +35,7 @@ export type KeyInput = Uint8Array | string
 /** Where a store keeps its cores: a `Storage`, a promise of one, or a name (folder / IndexedDB). */
 export type StorageInput = Storage | Promise<Storage> | string
 
+/** Options of `new Corestore(storage, opts)`, and (partly) of `session` and `namespace`. */
 export interface CorestoreOptions {
   /** The 32-byte primary key every named core's key pair derives from (needs `unsafe: true`). */
   primaryKey?: Uint8Array
@@ -62,6 +63,7 @@ export interface CorestoreGetOptions
   key?: KeyInput
   /** Opens a core this store holds by its discovery key alone (`STORAGE_EMPTY` if it holds none). */
   discoveryKey?: KeyInput
+  /** A core signed by this key pair alone (its key is the hash of that signer manifest). */
   keyPair?: KeyPair
   /** A manifest (missing fields take hypercore's defaults). */
   manifest?: ManifestInput
@@ -72,7 +74,9 @@ export type ManifestInput = Parameters<typeof createManifest>[0]
 
 /** Events of a store. */
 export interface CorestoreEvents {
+  /** The store opened (storage and primary key loaded). */
   ready: []
+  /** The store closed. */
   close: []
 }
 
@@ -95,14 +99,22 @@ const SESSION_OPTIONS = [
   'maxBlockSize'
 ] as const
 
+/**
+ * Many hypercores in one storage root, by name or key, compatible with corestore 7; a session or
+ * namespace of a store is a `Corestore` too.
+ */
 export class Corestore extends Emitter<CorestoreEvents> {
   /** Resolves when the store is open (storage and primary key loaded). */
   readonly opening: Promise<void>
+  /** Whether the store is open. */
   opened = false
+  /** Whether `close()` finished. */
   closed = false
   /** This store's namespace. */
   readonly ns: Uint8Array
+  /** The manifest version of cores this store creates by name or key pair. */
   readonly manifestVersion: number
+  /** Whether sessions are read-only unless `get` asks for `writable`. */
   readonly readOnly: boolean
   readonly #root: StoreRoot
   /** The root store (this one, or the store this session was opened on). */
@@ -190,6 +202,7 @@ export class Corestore extends Emitter<CorestoreEvents> {
     return this.#root.primaryKey
   }
 
+  /** Whether the store (or the root it is a session of) is closing or closed. */
   get closing(): boolean {
     return this.#closing !== null || this.#root.closing
   }

@@ -17,6 +17,8 @@
  * - {@link Corestore}: the store.
  * - {@link deriveKeyPair}, {@link childNamespace}, {@link DEFAULT_NAMESPACE}: corestore 7's key
  *   derivation, for tools that need keys without a store.
+ *
+ * @module \@orchard/corestore
  */
 export {
   Corestore,
@@ -24,6 +26,7 @@ export {
   type CorestoreGetOptions,
   type CorestoreOptions,
   type KeyInput,
+  type ManifestInput,
   type StorageInput
 } from './corestore.ts'
 export {

@@ -55,7 +55,9 @@ export interface BatchOptions {
 export interface WriteOptions<K = unknown, V = unknown> {
   /** Compare-and-swap: write only if `cas(current, next)` is truthy (only asked when the key exists). */
   cas?: CasFn<K, V>
+  /** Key encoding for this write (overrides the bee's). */
   keyEncoding?: Encoding
+  /** Value encoding for this write (overrides the bee's). */
   valueEncoding?: Encoding
 }
 
@@ -67,15 +69,25 @@ export interface GetOptions extends BatchOptions {
 
 /** A batch of reads and writes over one view of the core. */
 export class Batch<K = unknown, V = unknown> implements TreeReader {
+  /** @internal The bee's shared state (lock, caches, encodings). */
   readonly bee: BeeState
+  /** The core session this batch reads: the bee's core, or a snapshot of it. */
   readonly core: Hypercore
+  /** @internal Decoded blocks, pending writes included (null: no cache). */
   readonly blocks: Map<number, BlockEntry> | null
+  /** Whether each write appends at once (a single `put`/`del`) instead of waiting for `flush()`. */
   readonly autoFlush: boolean
+  /** How many stored blocks the batch keeps decoded (pending blocks are always kept). */
   readonly maxBlocksCached: number
+  /** @internal The root after the pending writes (null: read it from the core). */
   root: TreeNode | null = null
+  /** How many writes are pending (laid out as blocks, not yet appended). */
   length = 0
+  /** The version this batch reads (-1: the latest). */
   readonly checkout: number
+  /** The options the batch was opened with. */
   readonly options: BatchOptions
+  /** @internal The key and value codecs of the batch's operations. */
   readonly encoding: EntryEncoding
   #locked: (() => void) | null = null
   readonly #batchLock: Mutex | null
@@ -85,6 +97,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
   #updating: Promise<boolean> | null = null
   #closed = false
 
+  /** @internal Batches come from a bee (`batch()`, or inside its reads and writes). */
   constructor(
     bee: BeeState,
     core: Hypercore,
@@ -124,7 +137,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     if (this.#locked === null) this.#locked = await this.bee.lock()
   }
 
-  /** The root of the tree at this batch's version (appending the header first when writing). */
+  /** @internal The root of the tree at this batch's version (appending the header first when writing). */
   async getRoot(ensureHeader: boolean): Promise<TreeNode | null> {
     if (!this.core.opened) await this.core.ready()
     if (ensureHeader && this.core.length === 0 && this.core.writable && !this.bee.readonly) {
@@ -138,7 +151,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     return (await this.getBlock(this.version - 1)).getTreeNode(0)
   }
 
-  /** The key bytes of block `seq`. */
+  /** @internal The key bytes of block `seq`. */
   async getKey(seq: number): Promise<Uint8Array> {
     const fork = this.core.fork
     const cacheable = fork === this.bee.core.fork
@@ -190,7 +203,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     return { key: node.key, value: node.value, index: node.index, inflated: null }
   }
 
-  /** Block `seq` of this batch (pending or stored). */
+  /** @internal Block `seq` of this batch (pending or stored). */
   async getBlock(seq: number): Promise<BlockEntry> {
     let b = this.blocks?.get(seq)
     if (b) return b
@@ -202,7 +215,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     return b
   }
 
-  /** The encodings of one call. */
+  /** @internal The encodings of one call. */
   getEncoding(opts?: { keyEncoding?: Encoding; valueEncoding?: Encoding } | null): EntryEncoding {
     if (!opts) return this.encoding
     return {
@@ -211,7 +224,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     }
   }
 
-  /** A range iterator over this batch. */
+  /** @internal A range iterator over this batch. */
   createRangeIterator(
     range: RangeOptions = {},
     encoding: EntryEncoding = this.getEncoding(range)
@@ -231,7 +244,15 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
   }
 
   /** The entry written at block `seq` (its key and value). */
-  async getBySeq(seq: number, opts?: BatchOptions): Promise<{ key: K; value: V | null }> {
+  async getBySeq(
+    seq: number,
+    opts?: BatchOptions
+  ): Promise<{
+    /** The key written. */
+    key: K
+    /** The value written (null for a delete). */
+    value: V | null
+  }> {
     if (!Number.isSafeInteger(seq) || seq < 1) throw new BadArgumentError('seq must be an integer >= 1')
     const encoding = this.getEncoding(opts)
     try {

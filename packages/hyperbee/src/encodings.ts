@@ -7,33 +7,47 @@ import { BadArgumentError, DecodingError } from './errors.ts'
 
 /** A codec for keys or values. */
 export interface Codec<T = unknown> {
+  /** The bytes of `value`. */
   encode(value: T): Uint8Array
+  /** The value of `bytes`. */
   decode(bytes: Uint8Array): T
   /** Optional: encodes a whole range at once (as `sub-encoder` does). */
   encodeRange?(range: RangeBounds<T>): RangeBounds<Uint8Array>
+  /** A name for the codec (informational). */
   readonly name?: string
 }
 
 /** Range bounds as iterators take them. */
 export interface RangeBounds<K> {
+  /** Lower bound, exclusive. */
   gt?: K | null
+  /** Lower bound, inclusive. */
   gte?: K | null
+  /** Upper bound, exclusive. */
   lt?: K | null
+  /** Upper bound, inclusive. */
   lte?: K | null
 }
 
 /** A compact-encoding-shaped codec (`@orchard/codec` or the `compact-encoding` package). */
 export interface CompactCodec<T = unknown> {
+  /** Adds the encoded size of `value` to `state.end`. */
   preencode(state: CompactState, value: T): void
+  /** Writes `value` into `state.buffer` at `state.start`, advancing it. */
   encode(state: CompactState, value: T): void
+  /** Reads a value from `state.buffer` at `state.start`, advancing it. */
   decode(state: CompactState): T
 }
 
 /** The state compact-encoding codecs work on. */
 export interface CompactState {
+  /** The read or write position. */
   start: number
+  /** The end of the data (while preencoding: the size so far). */
   end: number
+  /** The bytes read or written. */
   buffer: Uint8Array
+  /** Scratch space some codecs keep between preencode and encode. */
   cache?: unknown
 }
 

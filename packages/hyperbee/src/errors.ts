@@ -19,6 +19,7 @@ export class HyperbeeError extends Error {
   /** A stable code to branch on. */
   readonly code: HyperbeeErrorCode
 
+  /** An error of kind `code`; the message is prefixed with the code. */
   constructor(code: HyperbeeErrorCode, message: string, options?: { cause?: unknown }) {
     super(`${code}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HyperbeeError'
@@ -34,6 +35,7 @@ export class DecodingError extends HyperbeeError {
   /** The block the bad bytes came from, when known. */
   readonly seq: number | null
 
+  /** A decoding failure, naming block `options.seq` in the message when given. */
   constructor(message: string, options: { seq?: number | null; cause?: unknown } = {}) {
     const seq = options.seq ?? null
     super('DECODING_ERROR', seq === null ? message : `block ${seq}: ${message}`, options)
@@ -44,6 +46,7 @@ export class DecodingError extends HyperbeeError {
 
 /** An argument has the wrong type or is out of range (a key that does not encode, a bad range). */
 export class BadArgumentError extends HyperbeeError {
+  /** A `BAD_ARGUMENT` error with `message`. */
   constructor(message: string, options?: { cause?: unknown }) {
     super('BAD_ARGUMENT', message, options)
     this.name = 'BadArgumentError'
@@ -52,6 +55,7 @@ export class BadArgumentError extends HyperbeeError {
 
 /** A write on a bee opened with `readonly: true` (or on a checkout, which is read-only). */
 export class ReadOnlyError extends HyperbeeError {
+  /** A `READ_ONLY` error (hyperbee's message by default). */
   constructor(message = 'Hyperbee is marked as read-only') {
     super('READ_ONLY', message)
     this.name = 'ReadOnlyError'
@@ -60,6 +64,7 @@ export class ReadOnlyError extends HyperbeeError {
 
 /** The bee (or the watcher) was closed while the operation was pending, or before it started. */
 export class BeeClosedError extends HyperbeeError {
+  /** A `BEE_CLOSED` error (hyperbee's message by default). */
   constructor(message = 'Bee closed') {
     super('BEE_CLOSED', message)
     this.name = 'BeeClosedError'
@@ -68,6 +73,7 @@ export class BeeClosedError extends HyperbeeError {
 
 /** A block the tree needs is not available (not stored locally and not waited for). */
 export class BlockNotAvailableError extends HyperbeeError {
+  /** A `BLOCK_NOT_AVAILABLE` error with `message`. */
   constructor(message: string) {
     super('BLOCK_NOT_AVAILABLE', message)
     this.name = 'BlockNotAvailableError'
@@ -76,6 +82,7 @@ export class BlockNotAvailableError extends HyperbeeError {
 
 /** The operation is not possible in this state (watching a checkout, live + reverse history). */
 export class InvalidOperationError extends HyperbeeError {
+  /** An `INVALID_OPERATION` error with `message`. */
   constructor(message: string) {
     super('INVALID_OPERATION', message)
     this.name = 'InvalidOperationError'

@@ -49,7 +49,9 @@ export interface HyperbeeOptions {
 
 /** Options of `checkout` and `snapshot`. */
 export interface CheckoutOptions {
+  /** Key encoding of the view (default: this bee's). */
   keyEncoding?: Encoding
+  /** Value encoding of the view (default: this bee's). */
   valueEncoding?: Encoding
   /** Read through this bee's session instead of a new snapshot (closing the view then keeps it). */
   reuseSession?: boolean
@@ -57,7 +59,9 @@ export interface CheckoutOptions {
 
 /** Options of `sub`. */
 export interface SubOptions {
+  /** Key encoding of the sub's keys, after its prefix (default: this bee's). */
   keyEncoding?: Encoding
+  /** Value encoding of the sub (default: this bee's). */
   valueEncoding?: Encoding
   /** Separator after this sub's prefix (default: the bee's). */
   sep?: Uint8Array | string
@@ -65,10 +69,13 @@ export interface SubOptions {
 
 /** Events of a bee. */
 export interface HyperbeeEvents {
+  /** The bee opened (its core is ready). */
   ready: []
+  /** The bee closed. */
   close: []
 }
 
+/** What a view (sub, checkout, snapshot) takes over from the bee it was made from. @internal */
 interface ViewInit {
   prefix: Uint8Array | null
   isSub: boolean
@@ -136,6 +143,10 @@ export class Hyperbee<K = unknown, V = unknown> extends Emitter<HyperbeeEvents> 
   readonly #onappend: (() => void) | null = null
   readonly #ontruncate: ((length: number) => void) | null = null
 
+  /**
+   * A bee on `core`; it opens in the background (`ready()` waits). `view` is for `sub`, `checkout`
+   * and `snapshot`, which share this bee's lock and caches; applications leave it out.
+   */
   constructor(core: Hypercore, opts: HyperbeeOptions = {}, view?: ViewInit) {
     super()
     if (
@@ -294,7 +305,15 @@ export class Hyperbee<K = unknown, V = unknown> extends Emitter<HyperbeeEvents> 
   }
 
   /** The key and value written at block `seq`. */
-  async getBySeq(seq: number, opts?: BatchOptions): Promise<{ key: K; value: V | null }> {
+  async getBySeq(
+    seq: number,
+    opts?: BatchOptions
+  ): Promise<{
+    /** The key written. */
+    key: K
+    /** The value written (null for a delete). */
+    value: V | null
+  }> {
     return this.#readBatch(opts).getBySeq(seq, opts)
   }
 
@@ -482,7 +501,9 @@ export class Hyperbee<K = unknown, V = unknown> extends Emitter<HyperbeeEvents> 
 
   /** Block 0 decoded: `{ protocol, metadata }`. */
   async getHeader(opts: { wait?: boolean; timeout?: number } = {}): Promise<{
+    /** `'hyperbee'` for a bee. */
     protocol: string
+    /** The metadata written with the header, if any. */
     metadata: HeaderMetadata | null
   } | null> {
     const blk = (await this.core.get(0, { ...opts, valueEncoding: 'binary' })) as Uint8Array | null

@@ -13,10 +13,19 @@
  *   protobuf messages, with our own small protobuf reader and writer.
  * - Every block is untrusted even when signed: malformed nodes and impossible pointers raise a
  *   typed {@link DecodingError}; bad arguments raise {@link BadArgumentError}.
+ *
+ * @module \@orchard/hyperbee
  */
 export { Batch, type BatchOptions, type GetOptions, type WriteOptions } from './batch.ts'
 export { compare as compareKeys } from './bytes.ts'
-export { type Codec, type CompactCodec, type Encoding, resolveEncoding } from './encodings.ts'
+export {
+  type Codec,
+  type CompactCodec,
+  type CompactState,
+  type Encoding,
+  type RangeBounds,
+  resolveEncoding
+} from './encodings.ts'
 export * from './errors.ts'
 export {
   type CheckoutOptions,
@@ -27,7 +36,7 @@ export {
 } from './hyperbee.ts'
 export type { DiffEntry } from './iterators/diff.ts'
 export type { HistoryEntry, HistoryOptions } from './iterators/history.ts'
-export { BeeStream } from './iterators/stream.ts'
+export { BeeStream, type Source } from './iterators/stream.ts'
 export {
   decodeHeader,
   decodeNode,

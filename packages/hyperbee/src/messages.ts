@@ -19,31 +19,41 @@ import {
 
 /** Optional metadata in the header (hyperdrive stores its blobs core key here). */
 export interface HeaderMetadata {
+  /** The key of a companion core (hyperdrive: its blobs core). */
   contentFeed?: Uint8Array | null
+  /** Free-form application bytes. */
   userData?: Uint8Array | null
 }
 
 /** Block 0 of a bee. */
 export interface Header {
+  /** Always `'hyperbee'` for a bee; `Hyperbee.isHyperbee` checks it. */
   protocol: string
+  /** Optional metadata, written once with the header. */
   metadata?: HeaderMetadata | null
 }
 
 /** A decoded block of a bee: the key and value written (value null for a delete) and the index. */
 export interface NodeMessage {
+  /** The encoded {@link YoloIndex}: the tree nodes this write changed. */
   index: Uint8Array
+  /** The key written (encoded, with a sub's prefix). */
   key: Uint8Array
+  /** The value written (encoded), or null for a delete. */
   value: Uint8Array | null
 }
 
 /** One tree node in an index: its keys (block seqs) and children, flattened `(seq, offset)` pairs. */
 export interface Level {
+  /** The node's keys, as the seqs of the blocks that hold them. */
   keys: number[]
+  /** The node's children, flattened `(seq, offset)` pairs: block `seq`, level `offset` of its index. */
   children: number[]
 }
 
 /** The tree nodes a write changed; level 0 is the root of the tree at that version. */
 export interface YoloIndex {
+  /** The changed nodes; children point into this list by their offset. */
   levels: Level[]
 }
 
@@ -91,7 +101,12 @@ export function encodeHeader(header: Header): Uint8Array {
 }
 
 /** Decodes a header block; throws {@link DecodingError} on anything that is not one. */
-export function decodeHeader(buf: Uint8Array): { protocol: string; metadata: HeaderMetadata | null } {
+export function decodeHeader(buf: Uint8Array): {
+  /** The protocol name (`'hyperbee'` for a bee). */
+  protocol: string
+  /** The metadata, or null when the header has none. */
+  metadata: HeaderMetadata | null
+} {
   const r = new Reader(buf)
   let protocol: string | null = null
   let metadata: HeaderMetadata | null = null

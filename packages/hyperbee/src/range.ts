@@ -8,9 +8,13 @@ import { BadArgumentError } from './errors.ts'
 
 /** The options of range reads (`createReadStream`, `peek`, diffs). */
 export interface RangeOptions {
+  /** Only keys after this one. */
   gt?: unknown
+  /** Only keys from this one on. */
   gte?: unknown
+  /** Only keys before this one. */
   lt?: unknown
+  /** Only keys up to and including this one. */
   lte?: unknown
   /** Descending key order. */
   reverse?: boolean

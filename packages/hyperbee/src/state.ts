@@ -74,7 +74,7 @@ export function createCaches(): BeeCaches {
   return { nodes: new SeqCache(65536), keys: new SeqCache(65536), inflight: new Map() }
 }
 
-/** The state of a bee that batches and iterators read. */
+/** The state of a bee that batches and iterators read. @internal */
 export interface BeeState {
   readonly core: Hypercore
   readonly readonly: boolean

@@ -27,7 +27,7 @@ export const MAX_CHILDREN = MIN_KEYS * 2 + 1
 /** No real tree is this deep (it would hold more than 5^40 keys): deeper means a pointer cycle. */
 export const MAX_DEPTH = 40
 
-/** Key and value codecs an operation finalises entries with. */
+/** Key and value codecs an operation finalises entries with. @internal */
 export interface EntryEncoding {
   key: Codec | null
   value: Codec | null
@@ -35,8 +35,11 @@ export interface EntryEncoding {
 
 /** An entry as reads return it: the block it was written in, its key and value. */
 export interface BeeNode<K = unknown, V = unknown> {
+  /** The block the entry was written in (its version is `seq + 1`). */
   seq: number
+  /** The key, decoded with the key encoding. */
   key: K
+  /** The value, decoded with the value encoding. */
   value: V
 }
 
@@ -48,7 +51,7 @@ export interface CachedNode {
   inflated: YoloIndex | null
 }
 
-/** What tree nodes need from the operation reading them. */
+/** What tree nodes need from the operation reading them. @internal */
 export interface TreeReader {
   getBlock(seq: number): Promise<BlockEntry>
   getKey(seq: number): Promise<Uint8Array>
@@ -130,7 +133,7 @@ export function deflate(index: Array<Child | null>): Uint8Array {
   })
 }
 
-/** One B-tree node. */
+/** One B-tree node. @internal */
 export class TreeNode {
   block: BlockEntry | null
   offset: number
@@ -314,7 +317,7 @@ export type CasFn<K = unknown, V = unknown> = (
   next: BeeNode<K, V | null>
 ) => boolean | Promise<boolean>
 
-/** A block of the bee (seq ≥ 1) read back: its key, value, and its index on demand. */
+/** A block of the bee (seq ≥ 1) read back: its key, value, and its index on demand. @internal */
 export class BlockEntry {
   readonly seq: number
   readonly tree: TreeReader

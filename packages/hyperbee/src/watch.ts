@@ -12,7 +12,9 @@ import type { BeeNode } from './tree.ts'
 
 /** Options of `watch`. */
 export interface WatcherOptions<K = unknown, V = unknown> {
+  /** Key encoding of the snapshots (default: the bee's). */
   keyEncoding?: Encoding
+  /** Value encoding of the snapshots (default: the bee's). */
   valueEncoding?: Encoding
   /** Start from version 1 instead of now (the first change is everything written). */
   eager?: boolean
@@ -26,7 +28,9 @@ export interface WatcherOptions<K = unknown, V = unknown> {
 
 /** Events of a {@link Watcher}. */
 export interface WatcherEvents {
+  /** The range changed; `current` and `previous` are the new pair. */
   update: []
+  /** The watcher closed. */
   close: []
 }
 
@@ -35,17 +39,23 @@ export class Watcher<K = unknown, V = unknown>
   extends Emitter<WatcherEvents>
   implements AsyncIterableIterator<[Hyperbee<K, V>, Hyperbee<K, V>]>
 {
+  /** The bee watched. */
   readonly bee: Hyperbee<K, V>
+  /** The range watched. */
   readonly range: RangeOptions
   /** The newest snapshot (after a change: the one yielded). */
   current: Hyperbee<K, V> | null = null
   /** The snapshot before the last change. */
   previous: Hyperbee<K, V> | null = null
+  /** `current` through the `map` option: what the last change yielded first. */
   currentMapped: Hyperbee<K, V> | null = null
+  /** `previous` through the `map` option: what the last change yielded second. */
   previousMapped: Hyperbee<K, V> | null = null
   /** Resolves when the watcher took its first snapshot. */
   readonly opening: Promise<void>
+  /** Whether the first snapshot was taken. */
   opened = false
+  /** Resolves when `close()` finished; null until it is called. */
   closing: Promise<void> | null = null
   readonly #opts: WatcherOptions<K, V>
   readonly #lock = mutex()
@@ -54,6 +64,7 @@ export class Watcher<K = unknown, V = unknown>
   #stream: AsyncIterator<unknown> | null = null
   readonly #detach: () => void
 
+  /** Watches `range` of `bee`; `detach` unregisters it from the bee on close. Made by `bee.watch()`. */
   constructor(bee: Hyperbee<K, V>, range: RangeOptions, opts: WatcherOptions<K, V>, detach: () => void) {
     super()
     this.bee = bee
@@ -101,6 +112,7 @@ export class Watcher<K = unknown, V = unknown>
     } catch {}
   }
 
+  /** The watcher itself (it is its own iterator); iterating it makes it run. */
   [Symbol.asyncIterator](): this {
     this.#flowing = true
     return this
@@ -238,23 +250,31 @@ function defaultDiffer<K, V>(
 
 /** Options of `getAndWatch`. */
 export interface EntryWatcherOptions {
+  /** Key encoding of the read (default: the bee's). */
   keyEncoding?: Encoding
+  /** Value encoding of the read (default: the bee's). */
   valueEncoding?: Encoding
 }
 
 /** Events of an {@link EntryWatcher}. */
 export interface EntryWatcherEvents {
+  /** `node` changed (a new write of the key, its deletion, or a truncation). */
   update: []
+  /** A re-read failed; the watcher keeps watching. */
   error: [Error]
+  /** The watcher closed. */
   close: []
 }
 
 /** Keeps the entry of one key up to date: `.node`, and an `'update'` event when it changes. */
 export class EntryWatcher<K = unknown, V = unknown> extends Emitter<EntryWatcherEvents> {
+  /** The bee watched. */
   readonly bee: Hyperbee<K, V>
+  /** The key watched. */
   readonly key: K
   /** The entry now (null when the key is not there). */
   node: BeeNode<K, V> | null = null
+  /** Whether `close()` finished. */
   closed = false
   readonly #opts: EntryWatcherOptions
   #forceUpdate = false
@@ -263,6 +283,7 @@ export class EntryWatcher<K = unknown, V = unknown> extends Emitter<EntryWatcher
   #closing: Promise<void> | null = null
   readonly #detach: () => void
 
+  /** Watches `key` of `bee`; `detach` unregisters it from the bee on close. Made by `bee.getAndWatch()`. */
   constructor(bee: Hyperbee<K, V>, key: K, opts: EntryWatcherOptions, detach: () => void) {
     super()
     this.bee = bee

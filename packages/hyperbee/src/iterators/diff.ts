@@ -11,7 +11,9 @@ import { type BeeNode, type BlockEntry, checkDepth, type EntryEncoding, type Tre
 
 /** One entry of a diff. */
 export interface DiffEntry<K = unknown, V = unknown> {
+  /** The entry in the bee the diff was asked of, or null if it does not have the key. */
   left: BeeNode<K, V> | null
+  /** The entry in the other bee (or version), or null if it does not have the key. */
   right: BeeNode<K, V> | null
 }
 

@@ -9,25 +9,35 @@ import type { BlockEntry, EntryEncoding } from '../tree.ts'
 
 /** Options of `createHistoryStream`: seq bounds (negative counts back from the version). */
 export interface HistoryOptions {
+  /** Only blocks after this seq. */
   gt?: number
+  /** Only blocks from this seq on. */
   gte?: number
+  /** Only blocks before this seq. */
   lt?: number
+  /** Only blocks up to and including this seq. */
   lte?: number
   /** Alias of `gte`. */
   since?: number
   /** Alias of `lt`. */
   end?: number
+  /** Newest block first. */
   reverse?: boolean
   /** Keep following new blocks (not with `reverse`). */
   live?: boolean
+  /** At most this many entries (-1 or absent: no limit). */
   limit?: number
 }
 
 /** One history entry. */
 export interface HistoryEntry<K = unknown, V = unknown> {
+  /** Whether the block wrote the key or deleted it. */
   type: 'put' | 'del'
+  /** The block. */
   seq: number
+  /** The key written or deleted. */
   key: K
+  /** The value written (null for a delete). */
   value: V | null
 }
 

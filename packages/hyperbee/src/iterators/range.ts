@@ -17,7 +17,7 @@ interface Cursor {
   i: number
 }
 
-/** An iterator over a key range of a batch's tree. */
+/** An iterator over a key range of a batch's tree. @internal */
 export class RangeIterator {
   readonly batch: Batch
   readonly encoding: EntryEncoding

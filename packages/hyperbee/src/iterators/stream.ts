@@ -5,8 +5,11 @@
 
 /** What a stream pulls from. */
 export interface Source<T> {
+  /** Called once, before the first `next()`. */
   open(): Promise<void>
+  /** The next entry, or null at the end. */
   next(): Promise<T | null>
+  /** Releases what the source holds; called once, when the stream ends or is destroyed. */
   close(): Promise<void>
 }
 
@@ -17,10 +20,12 @@ export class BeeStream<T> implements AsyncIterableIterator<T> {
   #closed: Promise<void> | null = null
   #pending: Promise<unknown> = Promise.resolve()
 
+  /** A stream pulling from `source`, opened on the first `next()`. */
   constructor(source: Source<T>) {
     this.#source = source
   }
 
+  /** The stream itself (it is its own iterator). */
   [Symbol.asyncIterator](): this {
     return this
   }
