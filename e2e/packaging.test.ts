@@ -10,10 +10,10 @@
  *   with our Node core over a WebSocket, with the hashing kernel streamed in as a `.wasm` asset.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize } from 'node:path'
+import { join } from 'node:path'
 import { Hypercore } from '@orchard/hypercore'
 import { openMemoryStorage } from '@orchard/storage'
 import { fromWebSocket } from '@orchard/wire'
@@ -29,6 +29,7 @@ import {
   root,
   sh
 } from './packaging/pack.ts'
+import { serveStatic } from './static-server.ts'
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 const tmp = mkdtempSync(join(tmpdir(), 'orchard-packaging-'))
@@ -155,21 +156,3 @@ describe('a Vite app built from the tarballs, in Chromium', () => {
     expect(got.kernel).toBe('asset')
   }, 60_000)
 })
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css'
-}
-
-/** A static file server for the built app on loopback. */
-function serveStatic(dir: string): Server {
-  return createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname))
-    const file = join(dir, path === '/' ? 'index.html' : path)
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-    res.end(readFileSync(file))
-  })
-}
