@@ -469,7 +469,9 @@ export class Hypercore<T = Uint8Array> extends HypercoreSession {
       encryption: () => this._encryption,
       named: () => this._named
     }
-    return new Hypercore<S>(null, null, {
+    // a subclass's sessions are of the subclass (`@orchard/hypercore/node` keeps its Buffers)
+    const Session = this.constructor as new (storage: null, key: null, opts: HypercoreOptions) => Hypercore<S>
+    return new Session(null, null, {
       wait: this._wait,
       timeout: this.timeout,
       onwait: this._onwait ?? undefined,
