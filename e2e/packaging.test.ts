@@ -63,6 +63,7 @@ describe('the packed packages', () => {
       expect(m.version).toMatch(/^0\.\d+\.\d+$/)
       expect(m.license).toBe('Apache-2.0')
       expect(m.sideEffects).toBe(false)
+      expect(readFileSync(join(installed(m.name), 'LICENSE'), 'utf8')).toContain('Apache License')
       for (const range of Object.values(m.dependencies ?? {})) expect(range).not.toMatch(/^workspace:/)
       // every export condition names a built file (JavaScript or declarations) that is in the tarball
       const targets = exportTargets(m.exports)
