@@ -14,3 +14,12 @@ export function connect(a: Hypercore<unknown>, b: Hypercore<unknown>): () => voi
     sb.destroy()
   }
 }
+
+/** Fails with a clear message instead of hanging the run. */
+export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}

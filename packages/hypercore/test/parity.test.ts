@@ -7,7 +7,7 @@ import { keyPair, ready } from '@orchard/crypto'
 import { openMemoryStorage } from '@orchard/storage'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore, type HypercoreOptions } from '../src/index.ts'
-import { connect } from './memory-link.ts'
+import { connect, within } from './memory-link.ts'
 
 beforeAll(() => ready())
 
@@ -17,15 +17,6 @@ async function create(key?: Uint8Array | null, opts: HypercoreOptions = {}) {
   const core = key ? new Hypercore(openMemoryStorage(), key, opts) : new Hypercore(openMemoryStorage(), opts)
   await core.ready()
   return core
-}
-
-/** Fails with a clear message instead of hanging the run. */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }
 
 describe('hypercore 11 behaviour parity', () => {

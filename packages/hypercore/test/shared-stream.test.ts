@@ -7,16 +7,9 @@ import { openMemoryStorage } from '@orchard/storage'
 import { memoryPair } from '@orchard/wire'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore } from '../src/index.ts'
+import { within } from './memory-link.ts'
 
 beforeAll(() => ready())
-
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
-}
 
 describe('one stream, many attachments', () => {
   it('a core attached twice to one stream still settles update({ wait: true })', async () => {
