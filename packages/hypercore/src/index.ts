@@ -50,7 +50,12 @@ export {
 export type { EncryptionOption, KeyInput } from './options.ts'
 export type { Download, DownloadRange } from './replication/download.ts'
 export type { ExtensionOptions, SessionExtension } from './replication/extensions.ts'
-export type { ProtocolStream, ReplicateOptions, ReplicationTarget } from './replication/protocol.ts'
+export type {
+  EncryptedConnection,
+  ProtocolStream,
+  ReplicateOptions,
+  ReplicationTarget
+} from './replication/protocol.ts'
 export type {
   ByteStream,
   ByteStreamOptions,

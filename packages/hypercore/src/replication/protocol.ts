@@ -44,7 +44,21 @@ export interface ProtocolStream extends Duplex {
 }
 
 /** Anything `replicate` accepts as its first argument. */
-export type ReplicationTarget = boolean | SecretStream | Protomux | ProtocolStream
+/**
+ * An encrypted connection as a swarm hands it out (`@orchard/swarm`, hyperswarm, hyperdht): Orchard's
+ * `SecretStream`, or Holepunch's secret-stream, whose `noiseStream` is itself. Which one it is, is
+ * checked when it is used; anything else is a `BadArgumentError`.
+ */
+export interface EncryptedConnection {
+  /** True on the side that dialled. */
+  readonly isInitiator: boolean
+  /** The remote's static public key. */
+  readonly remotePublicKey: Uint8Array | null
+  /** The Noise handshake hash, once known. */
+  readonly handshakeHash: Uint8Array | null
+}
+
+export type ReplicationTarget = boolean | SecretStream | Protomux | ProtocolStream | EncryptedConnection
 
 const replicators = new WeakMap<Core, Replicator>()
 
