@@ -40,6 +40,11 @@ function withBuffers(opts: HypercoreOptions | undefined): HypercoreOptions {
  * cores and user data are `Buffer`s. Sessions and snapshots of it are of this class too.
  */
 export class Hypercore<T = Buffer> extends IsomorphicHypercore<T> {
+  /**
+   * Takes hypercore's argument shapes — `(storage, key?, opts?)`, `(storage, opts)`, `(opts)` —
+   * as `@orchard/hypercore` does; binary values come back as `Buffer`s unless another
+   * `valueEncoding` is given.
+   */
   constructor(
     storageOrOpts: ConstructorParameters<typeof IsomorphicHypercore>[0] = null,
     keyOrOpts?: ConstructorParameters<typeof IsomorphicHypercore>[1],

@@ -58,6 +58,10 @@ export interface EncryptedConnection {
   readonly handshakeHash: Uint8Array | null
 }
 
+/**
+ * What `replicate()` runs on: `true`/`false` (a new secret-stream as initiator/responder), a
+ * secret-stream, a protomux on one, a protocol stream returned earlier, or a swarm's connection.
+ */
 export type ReplicationTarget = boolean | SecretStream | Protomux | ProtocolStream | EncryptedConnection
 
 const replicators = new WeakMap<Core, Replicator>()
