@@ -12,9 +12,9 @@ import { type Codec, type Encoding, encodeWith, resolveEncoding } from './encodi
 import { BadArgumentError, BlockNotAvailableError, DecodingError, ReadOnlyError } from './errors.ts'
 import { RangeIterator, type RangeOptions } from './iterators/range.ts'
 import { BeeStream, peekSource, type Source } from './iterators/stream.ts'
-import { decodeNode, encodeHeader, encodeNode } from './messages.ts'
+import { decodeNode, encodeHeader } from './messages.ts'
 import { encodeRange } from './range.ts'
-import { type BeeState, type Mutex, mutex } from './state.ts'
+import { type BeeState, Lock } from './state.ts'
 import {
   BatchEntry,
   type BeeNode,
@@ -23,9 +23,10 @@ import {
   type CasFn,
   Child,
   checkDepth,
-  deflate,
   type EntryEncoding,
+  encodeBlock,
   Key,
+  NOT_LOADED,
   rebalance,
   sameValue,
   setKeyToNearestLeaf,
@@ -90,7 +91,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
   /** @internal The key and value codecs of the batch's operations. */
   readonly encoding: EntryEncoding
   #locked: (() => void) | null = null
-  readonly #batchLock: Mutex | null
+  readonly #batchLock: Lock | null
   #appending: Uint8Array[] | null = null
   readonly #ownsCore: boolean
   readonly #shouldUpdate: boolean
@@ -107,7 +108,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     this.bee = bee
     this.core = core
     this.blocks = opts.cache === false ? null : new Map()
-    this.#batchLock = opts.user ? mutex() : null
+    this.#batchLock = opts.user ? new Lock() : null
     this.autoFlush = !opts.user
     this.maxBlocksCached = options.maxBlocksCached ?? 128
     this.checkout = options.checkout === undefined ? -1 : options.checkout
@@ -139,6 +140,8 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
 
   /** @internal The root of the tree at this batch's version (appending the header first when writing). */
   async getRoot(ensureHeader: boolean): Promise<TreeNode | null> {
+    // a batch with pending writes: its root is the last pending block's (already live in memory)
+    if (this.root !== null && this.length > 0) return this.root
     if (!this.core.opened) await this.core.ready()
     if (ensureHeader && this.core.length === 0 && this.core.writable && !this.bee.readonly) {
       await this.core.append(encodeHeader({ protocol: 'hyperbee', metadata: this.bee.metadata }))
@@ -201,6 +204,19 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       throw err
     }
     return { key: node.key, value: node.value, index: node.index, inflated: null }
+  }
+
+  /** @internal Block `seq` if it is pending or decoded already (no read, no await), else null. */
+  getBlockCached(seq: number): BlockEntry | null {
+    const b = this.blocks?.get(seq)
+    if (b) return b
+    const fork = this.core.fork
+    if (fork !== this.bee.core.fork) return null
+    const entry = this.bee.caches.nodes.get(fork, seq)
+    if (entry === undefined) return null
+    const block = new BlockEntry(seq, this, entry)
+    if (this.blocks && this.blocks.size - this.length < this.maxBlocksCached) this.blocks.set(seq, block)
+    return block
   }
 
   /** @internal Block `seq` of this batch (pending or stored). */
@@ -287,21 +303,14 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
         const block = node.block!
         return block.isDeletion() ? null : finalize ? block.final(encoding) : block
       }
-      let s = 0
-      let e = node.keys.length
-      let c = 0
-      while (s < e) {
-        const mid = (s + e) >> 1
-        c = compare(key, await node.getKey(mid))
-        if (c === 0) {
-          const block = await this.getBlock(node.keys[mid]!.seq)
-          return finalize ? block.final(encoding) : block
-        }
-        if (c < 0) e = mid
-        else s = mid + 1
+      let i = node.searchLoaded(key)
+      if (i === NOT_LOADED) i = await node.search(key)
+      if (i < 0) {
+        const block = await this.getBlock(node.keys[-1 - i]!.seq)
+        return finalize ? block.final(encoding) : block
       }
       if (!node.children.length) return null
-      node = await node.getChildNode(c < 0 ? e : s)
+      node = node.children[i]?.value ?? (await node.getChildNode(i))
     }
   }
 
@@ -311,7 +320,8 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     const k = encodeKey(encoding.key, key)
     const v = encodeWith(encoding.value, value, 'value')
     const cas = (opts?.cas ?? null) as CasFn | null
-    const release = this.#batchLock ? await this.#batchLock() : null
+    const lock = this.#batchLock
+    if (lock !== null && !lock.tryAcquire()) await lock.acquire()
     try {
       if (!this.#locked) await this.#lock()
       await this.#put(key, value, k, v, encoding, cas)
@@ -319,7 +329,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       if (this.autoFlush) this.#unlock()
       throw err
     } finally {
-      release?.()
+      lock?.release()
     }
   }
 
@@ -333,7 +343,8 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
   ): Promise<void> {
     const newNode: BeeNode = { seq: 0, key: userKey, value: userValue }
     const stack: TreeNode[] = []
-    let root = await this.getRoot(true)
+    // inside a batch the root is the live one of the last pending write: no await
+    let root = this.root !== null && this.length > 0 ? this.root : await this.getRoot(true)
     let node = root ?? TreeNode.create(null)
     if (!root) root = node
 
@@ -345,38 +356,35 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       checkDepth(stack.length, node.block?.seq)
       stack.push(node)
       node.changed = true // changed, but compressible
-      let s = 0
-      let e = node.keys.length
-      let c = 0
-      while (s < e) {
-        const mid = (s + e) >> 1
-        c = compare(key, await node.getKey(mid))
-        if (c === 0) {
-          if (cas) {
-            const prev = await node.getKeyNode(mid)
-            if (!(await cas(prev.final(encoding), newNode))) return this.#unlockMaybe()
-          }
-          if (!this.bee.alwaysDuplicate) {
-            const prev = await node.getKeyNode(mid)
-            if (sameValue(prev.value, value)) return this.#unlockMaybe()
-          }
-          node.setKey(mid, target)
-          return this.#append(root, seq, key, value)
+      let i = node.searchLoaded(key)
+      if (i === NOT_LOADED) i = await node.search(key)
+      if (i < 0) {
+        const mid = -1 - i
+        if (cas) {
+          const prev = await node.getKeyNode(mid)
+          if (!(await cas(prev.final(encoding), newNode))) return this.#unlockMaybe()
         }
-        if (c < 0) e = mid
-        else s = mid + 1
+        if (!this.bee.alwaysDuplicate) {
+          const prev = await node.getKeyNode(mid)
+          if (sameValue(prev.value, value)) return this.#unlockMaybe()
+        }
+        node.setKey(mid, target)
+        return this.#append(root, seq, key, value)
       }
-      node = await node.getChildNode(c < 0 ? e : s)
+      node = node.children[i]?.value ?? (await node.getChildNode(i))
     }
 
-    let needsSplit = !(await node.insertKey(target, value, null, newNode, encoding, cas))
+    const inserted = node.insertKey(target, value, null, newNode, encoding, cas)
+    let needsSplit = !(typeof inserted === 'boolean' ? inserted : await inserted)
     if (!node.changed) return this.#unlockMaybe()
 
     while (needsSplit) {
       const parent = stack.pop()
-      const { median, right } = await node.split()
+      const split = node.split()
+      const { median, right } = split instanceof Promise ? await split : split
       if (parent) {
-        needsSplit = !(await parent.insertKey(median, value, right, null, encoding, null))
+        const up = parent.insertKey(median, value, right, null, encoding, null)
+        needsSplit = !(typeof up === 'boolean' ? up : await up)
         node = parent
       } else {
         root = TreeNode.create(node.block)
@@ -393,7 +401,8 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
     const encoding = this.getEncoding(opts)
     const k = encodeKey(encoding.key, key)
     const cas = (opts?.cas ?? null) as CasFn | null
-    const release = this.#batchLock ? await this.#batchLock() : null
+    const lock = this.#batchLock
+    if (lock !== null && !lock.tryAcquire()) await lock.acquire()
     try {
       if (!this.#locked) await this.#lock()
       await this.#del(key, k, encoding, cas)
@@ -401,7 +410,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       if (this.autoFlush) this.#unlock()
       throw err
     } finally {
-      release?.()
+      lock?.release()
     }
   }
 
@@ -417,7 +426,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       checkDepth(stack.length, node.block?.seq)
       stack.push(node)
       let s = 0
-      let e = node.keys.length
+      let e: number = node.keys.length
       let c = 0
       while (s < e) {
         const mid = (s + e) >> 1
@@ -481,7 +490,7 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
           else pendingIndex[j] = pendingIndex.pop()!
         }
       }
-      out[i] = encodeNode({ key, value, index: deflate(pendingIndex) })
+      out[i] = encodeBlock(key, value, pendingIndex)
     }
     this.#appending = out
     return out
@@ -526,12 +535,20 @@ export class Batch<K = unknown, V = unknown> implements TreeReader {
       root.updateChildren(seq, block)
       return
     }
-    return this.#appendBlocks([encodeNode({ key, value, index: deflate(index) })])
+    return this.#appendBlocks([encodeBlock(key, value, index)])
   }
 
   async #appendBlocks(blocks: Uint8Array[]): Promise<void> {
     try {
+      const fork = this.core.fork
+      const seq = this.core.length + blocks.length - 1
       await this.core.append(blocks)
+      // the last block holds the new root, which the next write reads first: cache it decoded
+      if (this.core.fork === fork && this.bee.core.fork === fork && this.core.length > seq) {
+        // a tight copy: the block may be a view into a shared pool, which the cache must not pin
+        const { key, value, index } = decodeNode(blocks[blocks.length - 1]!.slice())
+        this.bee.caches.nodes.set(fork, seq, { key, value, index, inflated: null })
+      }
     } finally {
       this.#unlock()
     }

@@ -74,14 +74,50 @@ export function utf8(s: string): Uint8Array {
   return utf8Encoder.encode(s)
 }
 
-/** A string from UTF-8 bytes (invalid sequences become U+FFFD, as Buffer#toString). */
-export function fromUtf8(b: Uint8Array): string {
-  return utf8Decoder.decode(b)
+/** Strings up to this many UTF-16 units are encoded into the shared pool. */
+const POOLED_MAX = 1024
+const POOL_SIZE = 16384
+/** Strings up to this long are encoded by a loop here, longer ones by `TextEncoder.encodeInto`. */
+const SHORT = 24
+let pool = new Uint8Array(POOL_SIZE)
+let poolOffset = 0
+
+/**
+ * UTF-8 bytes of a string, for the bee's own use: short strings are written into a shared pool and
+ * returned as views of it (as `Buffer.from` does), which saves a small allocation per key and value
+ * on the write path. The views are never written to; longer strings get their own array.
+ */
+function utf8Pooled(s: string): Uint8Array {
+  const n = s.length
+  if (n > POOLED_MAX) return utf8Encoder.encode(s)
+  if (poolOffset + 3 * n > POOL_SIZE) {
+    pool = new Uint8Array(POOL_SIZE)
+    poolOffset = 0
+  }
+  const start = poolOffset
+  const buf = pool
+  if (n <= SHORT) {
+    // short strings: a plain loop beats the call into the platform encoder
+    let i = 0
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      buf[start + i] = c
+    }
+    if (i === n) {
+      poolOffset = start + n
+      return buf.subarray(start, poolOffset)
+    }
+  }
+  // at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units)
+  const { written } = utf8Encoder.encodeInto(s, buf.subarray(start, start + 3 * n))
+  poolOffset = start + written
+  return buf.subarray(start, poolOffset)
 }
 
 function toBytes(v: unknown, what: string): Uint8Array {
   if (v instanceof Uint8Array) return v
-  if (typeof v === 'string') return utf8Encoder.encode(v)
+  if (typeof v === 'string') return utf8Pooled(v)
   throw new BadArgumentError(`${what} must be a Uint8Array or a string`)
 }
 
@@ -219,6 +255,7 @@ export function resolveEncoding(enc: Encoding | null | undefined): Codec | null 
 /** Encodes `v` with `codec` (raw bytes and UTF-8 strings without one); null for null/undefined. */
 export function encodeWith(codec: Codec | null, v: unknown, what = 'key'): Uint8Array | null {
   if (v === undefined || v === null) return null
+  if (codec === utf8Codec && typeof v === 'string') return utf8Pooled(v)
   let out: unknown
   if (codec !== null) {
     try {

@@ -352,7 +352,7 @@ export class Hyperbee<K = unknown, V = unknown> extends Emitter<HyperbeeEvents> 
         ite = new RangeIterator(batch, { key: keyEncoding, value: valueEncoding }, encoded)
         await ite.open()
       },
-      next: async () => (ite ? ((await ite.next()) as BeeNode<K, V> | null) : null),
+      next: () => (ite ? (ite.next() as Promise<BeeNode<K, V> | null>) : Promise.resolve(null)),
       close: async () => {
         if (ite) await ite.close()
       }

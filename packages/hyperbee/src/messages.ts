@@ -211,6 +211,99 @@ export function encodeYoloIndex(index: YoloIndex): Uint8Array {
   return buf
 }
 
+/** A tree node as {@link encodeNodeWith} reads it: key slots and child pointers, by their seqs. */
+export interface NodeLayout {
+  keys: ReadonlyArray<{ readonly seq: number }>
+  children: ReadonlyArray<{ readonly seq: number; readonly offset: number }>
+}
+
+/** Blocks up to this size are carved out of a shared pool (one allocation per many blocks). */
+const BLOCK_POOLED_MAX = 8192
+const BLOCK_POOL_SIZE = 65536
+let blockPool = new Uint8Array(BLOCK_POOL_SIZE)
+let blockPoolOffset = 0
+
+/** Per-level scratch lengths of {@link encodeNodeWith} (keys, children, level), reused across calls. */
+let scratch = new Array<number>(48).fill(0)
+
+/**
+ * Encodes a node block straight from the tree nodes of its index: the same bytes as
+ * `encodeNode({ key, value, index: encodeYoloIndex(...) })` with each level's key seqs and
+ * `(seq, offset)` child pairs. Small blocks are views into a shared pool (as `Buffer`s often are):
+ * never written to once returned, but a view keeps its pool alive, so copy one before caching it.
+ */
+export function encodeNodeWith(
+  key: Uint8Array,
+  value: Uint8Array | null,
+  levels: ArrayLike<NodeLayout>
+): Uint8Array {
+  const n = levels.length
+  if (scratch.length < 3 * n) scratch = new Array<number>(3 * n).fill(0)
+  let indexLen = 0
+  for (let i = 0; i < n; i++) {
+    const { keys, children } = levels[i]!
+    let k = 0
+    for (let j = 0; j < keys.length; j++) k += varintLength(keys[j]!.seq)
+    let c = 0
+    for (let j = 0; j < children.length; j++) {
+      const ch = children[j]!
+      c += varintLength(ch.seq) + varintLength(ch.offset)
+    }
+    const len = (k ? fieldLength(k) : 0) + (c ? fieldLength(c) : 0)
+    scratch[3 * i] = k
+    scratch[3 * i + 1] = c
+    scratch[3 * i + 2] = len
+    indexLen += fieldLength(len)
+  }
+  let total = fieldLength(indexLen) + fieldLength(key.byteLength)
+  if (value !== null) total += fieldLength(value.byteLength)
+  let buf: Uint8Array
+  let o: number
+  if (total > BLOCK_POOLED_MAX) {
+    buf = new Uint8Array(total)
+    o = 0
+  } else {
+    if (blockPoolOffset + total > BLOCK_POOL_SIZE) {
+      blockPool = new Uint8Array(BLOCK_POOL_SIZE)
+      blockPoolOffset = 0
+    }
+    buf = blockPool
+    o = blockPoolOffset
+    blockPoolOffset += total
+  }
+  const start = o
+  buf[o++] = KEY_1
+  o = writeVarint(buf, o, indexLen)
+  for (let i = 0; i < n; i++) {
+    const { keys, children } = levels[i]!
+    const k = scratch[3 * i]!
+    const c = scratch[3 * i + 1]!
+    buf[o++] = KEY_1
+    o = writeVarint(buf, o, scratch[3 * i + 2]!)
+    if (k) {
+      buf[o++] = KEY_1
+      o = writeVarint(buf, o, k)
+      for (let j = 0; j < keys.length; j++) o = writeVarint(buf, o, keys[j]!.seq)
+    }
+    if (c) {
+      buf[o++] = KEY_2
+      o = writeVarint(buf, o, c)
+      for (let j = 0; j < children.length; j++) {
+        const ch = children[j]!
+        o = writeVarint(buf, o, ch.seq)
+        o = writeVarint(buf, o, ch.offset)
+      }
+    }
+  }
+  buf[o++] = KEY_2
+  o = writeBytes(buf, o, key)
+  if (value !== null) {
+    buf[o++] = KEY_3
+    writeBytes(buf, o, value)
+  }
+  return buf === blockPool ? buf.subarray(start, start + total) : buf
+}
+
 function readPacked(r: Reader, into: number[]): void {
   const end = r.delimited()
   const p = new Reader(r.buf, r.pos, end)

@@ -17,6 +17,9 @@ export function tag(field: number, wireType: number): number {
 
 /** How many bytes `n` takes as a varint. */
 export function varintLength(n: number): number {
+  if (n < 0x80) return 1
+  if (n < 0x4000) return 2
+  if (n < 0x200000) return 3
   let len = 1
   while (n >= 128) {
     n = Math.floor(n / 128)
@@ -27,6 +30,10 @@ export function varintLength(n: number): number {
 
 /** Writes `n` as a varint at `offset`; returns the offset after it. */
 export function writeVarint(buf: Uint8Array, offset: number, n: number): number {
+  if (n < 0x80) {
+    buf[offset] = n
+    return offset + 1
+  }
   while (n >= 128) {
     buf[offset++] = (n % 128) | 128
     n = Math.floor(n / 128)

@@ -24,6 +24,35 @@ export function mutex(): Mutex {
   }
 }
 
+/**
+ * A FIFO lock that is taken synchronously when free ({@link Lock.tryAcquire}), so an uncontended
+ * caller (a batch's writes, one after another) pays no promise per acquisition.
+ */
+export class Lock {
+  #held = false
+  readonly #waiters: Array<() => void> = []
+
+  /** Takes the lock if it is free (and nobody waits); returns whether it did. */
+  tryAcquire(): boolean {
+    if (this.#held) return false
+    this.#held = true
+    return true
+  }
+
+  /** Resolves once the lock is taken (FIFO). */
+  acquire(): Promise<void> {
+    if (this.tryAcquire()) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push(resolve))
+  }
+
+  /** Hands the lock to the next waiter, or frees it. */
+  release(): void {
+    const next = this.#waiters.shift()
+    if (next) next()
+    else this.#held = false
+  }
+}
+
 /** A size-bounded map from block seq to a value, valid for one fork of the core. */
 export class SeqCache<V> {
   readonly #map = new Map<number, V>()

@@ -16,7 +16,7 @@
 import { compare, equals } from './bytes.ts'
 import { type Codec, decodeWith } from './encodings.ts'
 import { DecodingError } from './errors.ts'
-import { decodeYoloIndex, encodeYoloIndex, type YoloIndex } from './messages.ts'
+import { decodeYoloIndex, encodeNodeWith, type YoloIndex } from './messages.ts'
 
 /** Hyperbee's B-tree order. */
 export const T = 5
@@ -54,6 +54,7 @@ export interface CachedNode {
 /** What tree nodes need from the operation reading them. @internal */
 export interface TreeReader {
   getBlock(seq: number): Promise<BlockEntry>
+  getBlockCached(seq: number): BlockEntry | null
   getKey(seq: number): Promise<Uint8Array>
   readonly alwaysDuplicate: boolean
 }
@@ -120,17 +121,25 @@ export function checkDepth(depth: number, seq: number | null = null): void {
   if (depth > MAX_DEPTH) throw new DecodingError('tree deeper than possible (pointer cycle)', { seq })
 }
 
-/** Encodes the nodes of a write (`index[i].value`) as a block's index. */
-export function deflate(index: Array<Child | null>): Uint8Array {
-  return encodeYoloIndex({
-    levels: index.map((c) => {
-      const node = c!.value!
-      const keys = node.keys.map((k) => k.seq)
-      const children: number[] = []
-      for (const ch of node.children) children.push(ch.seq, ch.offset)
-      return { keys, children }
-    })
-  })
+/** Encodes a node block: `key`, `value` and the nodes of the write (`index[i].value`) as its index. */
+export function encodeBlock(
+  key: Uint8Array,
+  value: Uint8Array | null,
+  index: Array<Child | null>
+): Uint8Array {
+  const levels: TreeNode[] = new Array(index.length)
+  for (let i = 0; i < index.length; i++) levels[i] = index[i]!.value!
+  return encodeNodeWith(key, value, levels)
+}
+
+/** What {@link TreeNode.searchLoaded} returns when it needs a key that is not loaded. */
+export const NOT_LOADED = Number.MIN_SAFE_INTEGER
+
+/** A split node: the left half (the node itself), the median going up, and the new right half. */
+export interface Split {
+  left: TreeNode
+  median: Key
+  right: TreeNode
 }
 
 /** One B-tree node. @internal */
@@ -160,10 +169,63 @@ export class TreeNode {
   }
 
   /**
-   * Inserts `key` (or replaces the key equal to it), with `child` to its right when a split below
-   * pushed a median up. Returns false when the node is now full and must split.
+   * Where `key` belongs among this node's keys, by binary search: `i` when it goes before key `i`
+   * (`keys.length`: last), `-1 - i` when key `i` equals it, or {@link NOT_LOADED} when the search
+   * meets a key whose bytes are not loaded yet (then {@link TreeNode.search} loads them).
    */
-  async insertKey(
+  searchLoaded(key: Uint8Array): number {
+    const keys = this.keys
+    let s = 0
+    let e = keys.length
+    while (s < e) {
+      const mid = (s + e) >> 1
+      const k = keys[mid]!.value
+      if (k === null) return NOT_LOADED
+      const c = compare(key, k)
+      if (c === 0) return -1 - mid
+      if (c < 0) e = mid
+      else s = mid + 1
+    }
+    return s
+  }
+
+  /** {@link TreeNode.searchLoaded}, loading key bytes as it goes. */
+  async search(key: Uint8Array): Promise<number> {
+    let s = 0
+    let e = this.keys.length
+    while (s < e) {
+      const mid = (s + e) >> 1
+      const c = compare(key, this.keys[mid]!.value ?? (await this.getKey(mid)))
+      if (c === 0) return -1 - mid
+      if (c < 0) e = mid
+      else s = mid + 1
+    }
+    return s
+  }
+
+  /**
+   * Inserts `key` (or replaces the key equal to it), with `child` to its right when a split below
+   * pushed a median up. Returns false when the node is now full and must split. Synchronous when
+   * nothing needs loading (the common case inside a batch).
+   */
+  insertKey(
+    key: Key,
+    value: Uint8Array | null,
+    child: TreeNode | null,
+    node: BeeNode | null,
+    encoding: EntryEncoding,
+    cas: CasFn | null
+  ): boolean | Promise<boolean> {
+    const i = this.searchLoaded(key.value!)
+    if (i === NOT_LOADED) return this.#insertKeyLoading(key, value, child, node, encoding, cas)
+    if (i >= 0) return this.#insertAt(i, key, child)
+    if (cas || !this.#reader.alwaysDuplicate) return this.#replaceKey(-1 - i, key, value, node, encoding, cas)
+    this.changed = true
+    this.keys[-1 - i] = key
+    return true
+  }
+
+  async #insertKeyLoading(
     key: Key,
     value: Uint8Array | null,
     child: TreeNode | null,
@@ -171,31 +233,33 @@ export class TreeNode {
     encoding: EntryEncoding,
     cas: CasFn | null
   ): Promise<boolean> {
-    let s = 0
-    let e = this.keys.length
-    let c = 0
+    const i = await this.search(key.value!)
+    if (i >= 0) return this.#insertAt(i, key, child)
+    return this.#replaceKey(-1 - i, key, value, node, encoding, cas)
+  }
 
-    while (s < e) {
-      const mid = (s + e) >> 1
-      c = compare(key.value!, await this.getKey(mid))
-      if (c === 0) {
-        if (cas) {
-          const prev = await this.getKeyNode(mid)
-          if (!(await cas(prev.final(encoding), node!))) return true
-        }
-        if (!this.#reader.alwaysDuplicate) {
-          const prev = await this.getKeyNode(mid)
-          if (sameValue(prev.value, value)) return true
-        }
-        this.changed = true
-        this.keys[mid] = key
-        return true
-      }
-      if (c < 0) e = mid
-      else s = mid + 1
+  async #replaceKey(
+    index: number,
+    key: Key,
+    value: Uint8Array | null,
+    node: BeeNode | null,
+    encoding: EntryEncoding,
+    cas: CasFn | null
+  ): Promise<boolean> {
+    if (cas) {
+      const prev = await this.getKeyNode(index)
+      if (!(await cas(prev.final(encoding), node!))) return true
     }
+    if (!this.#reader.alwaysDuplicate) {
+      const prev = await this.getKeyNode(index)
+      if (sameValue(prev.value, value)) return true
+    }
+    this.changed = true
+    this.keys[index] = key
+    return true
+  }
 
-    const i = c < 0 ? e : s
+  #insertAt(i: number, key: Key, child: TreeNode | null): boolean {
     this.keys.splice(i, 0, key)
     if (child) this.children.splice(i + 1, 0, new Child(0, 0, child))
     this.changed = true
@@ -236,13 +300,21 @@ export class TreeNode {
     for (const c of node.children) this.children.push(c)
   }
 
-  /** Splits a full node: this keeps the left half, the median goes up, a new right node is returned. */
-  async split(): Promise<{ left: TreeNode; median: Key; right: TreeNode }> {
+  /**
+   * Splits a full node: this keeps the left half, the median goes up, a new right node is returned.
+   * Synchronous when the median's bytes are loaded (they travel up with it).
+   */
+  split(): Split | Promise<Split> {
+    const m = this.keys.length - (this.keys.length >> 1) - 1
+    if (this.keys[m]!.value === null) return this.getKey(m).then(() => this.#split())
+    return this.#split()
+  }
+
+  #split(): Split {
     const len = this.keys.length >> 1
     const right = TreeNode.create(this.block)
     while (right.keys.length < len) right.keys.push(this.keys.pop()!)
     right.keys.reverse()
-    await this.getKey(this.keys.length - 1) // the median's bytes travel up with it
     const median = this.keys.pop()!
     if (this.children.length) {
       while (right.children.length < len + 1) right.children.push(this.children.pop()!)
@@ -267,6 +339,20 @@ export class TreeNode {
       throw new DecodingError('a node points to itself', { seq: own.seq })
     }
     const block = child.seq === own.seq ? own : await this.#reader.getBlock(child.seq)
+    const node = block.getTreeNode(child.offset)
+    child.value = node
+    return node
+  }
+
+  /** Child `index` if it is loaded or its block is decoded already (no read, no await), else null. */
+  getChildNodeCached(index: number): TreeNode | null {
+    const child = this.children[index]
+    if (child === undefined) return null
+    if (child.value) return child.value
+    const own = this.block!
+    if (child.seq === own.seq) return null // the checked path
+    const block = this.#reader.getBlockCached(child.seq)
+    if (block === null) return null
     const node = block.getTreeNode(child.offset)
     child.value = node
     return node

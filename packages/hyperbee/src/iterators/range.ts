@@ -97,7 +97,7 @@ export class RangeIterator {
       if (!isKey) {
         if (!top.node.children.length) continue
         checkDepth(this.stack.length, top.node.block?.seq)
-        const node = await top.node.getChildNode(n)
+        const node = top.node.getChildNodeCached(n) ?? (await top.node.getChildNode(n))
         // a stored node's children are reloaded on demand: let go of what was read
         if (top.node.block!.seq < this.batch.core.length) top.node.children[n]!.value = null
         this.stack.push({ i: this.#reverse ? node.keys.length << 1 : 0, node })
@@ -109,7 +109,8 @@ export class RangeIterator {
         continue
       }
 
-      const block = await this.batch.getBlock(top.node.keys[n]!.seq)
+      const seq = top.node.keys[n]!.seq
+      const block = this.batch.getBlockCached(seq) ?? (await this.batch.getBlock(seq))
       if (end) {
         const c = compare(block.key, end)
         if (c === 0 ? !incl : this.#reverse ? c < 0 : c > 0) {

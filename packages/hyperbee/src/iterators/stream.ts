@@ -17,8 +17,11 @@ export interface Source<T> {
 export class BeeStream<T> implements AsyncIterableIterator<T> {
   readonly #source: Source<T>
   #opened: Promise<void> | null = null
+  #isOpen = false
   #closed: Promise<void> | null = null
   #pending: Promise<unknown> = Promise.resolve()
+  /** `next()` calls not finished yet: the first runs at once, later ones queue behind it. */
+  #calls = 0
 
   /** A stream pulling from `source`, opened on the first `next()`. */
   constructor(source: Source<T>) {
@@ -32,27 +35,37 @@ export class BeeStream<T> implements AsyncIterableIterator<T> {
 
   /** The next entry (`done` at the end); calls are served in order. */
   next(): Promise<IteratorResult<T, undefined>> {
-    const run = this.#pending.then(
-      () => this.#next(),
-      () => this.#next()
-    )
-    this.#pending = run.catch(() => {})
+    const run =
+      this.#calls++ === 0
+        ? this.#next()
+        : this.#pending.then(
+            () => this.#next(),
+            () => this.#next()
+          )
+    this.#pending = run
     return run
   }
 
   async #next(): Promise<IteratorResult<T, undefined>> {
-    if (this.#closed) return { done: true, value: undefined }
     try {
-      if (this.#opened === null) this.#opened = this.#source.open()
-      await this.#opened
-      const value = await this.#source.next()
-      if (value !== null) return { done: false, value }
-    } catch (err) {
+      if (this.#closed) return { done: true, value: undefined }
+      try {
+        if (!this.#isOpen) {
+          if (this.#opened === null) this.#opened = this.#source.open()
+          await this.#opened
+          this.#isOpen = true
+        }
+        const value = await this.#source.next()
+        if (value !== null) return { done: false, value }
+      } catch (err) {
+        await this.destroy()
+        throw err
+      }
       await this.destroy()
-      throw err
+      return { done: true, value: undefined }
+    } finally {
+      this.#calls--
     }
-    await this.destroy()
-    return { done: true, value: undefined }
   }
 
   /** Stops early (as `break` in `for await` does) and releases the stream's resources. */
