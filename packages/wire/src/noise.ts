@@ -174,6 +174,14 @@ export class NoiseHandshake {
     return this.#step % 2 === (this.isInitiator ? 0 : 1)
   }
 
+  /**
+   * The remote's static public key as soon as the handshake revealed it (IK: the initiator knows it from
+   * the start, the responder after the first message); null before.
+   */
+  get remotePublicKey(): Uint8Array | null {
+    return this.#rs
+  }
+
   /** True once the handshake completed and `result` is set. */
   get complete(): boolean {
     return this.result !== null

@@ -122,8 +122,12 @@ export class SecretStream extends Duplex {
     return generateKeyPair(seed)
   }
 
-  /** Attaches the raw byte stream (when it was not given to the constructor). */
-  start(rawStream: Duplex): void {
+  /**
+   * Attaches the raw byte stream (when it was not given to the constructor). As
+   * `@hyperswarm/secret-stream`'s `start(rawStream, { handshake })`, a handshake agreed elsewhere
+   * (HyperDHT's IK, or a relay's) may be given here instead of to the constructor.
+   */
+  start(rawStream: Duplex, opts: { handshake?: HandshakeResult } = {}): void {
     if (this.rawStream) throw new WireError('PROTOCOL_ERROR', 'the secret stream is already started')
     this.rawStream = rawStream
     rawStream.on('data', (chunk) => this.#onRaw(chunk))
@@ -133,8 +137,9 @@ export class SecretStream extends Duplex {
     rawStream.on('error', () => {})
     if (this.#opts.keepAlive) this.setKeepAlive(this.#opts.keepAlive)
     if (this.#opts.timeout) this.setTimeout(this.#opts.timeout)
-    if (this.#opts.handshake) {
-      this.#established(this.#opts.handshake)
+    const handshake = opts.handshake ?? this.#opts.handshake
+    if (handshake) {
+      this.#established(handshake)
       return
     }
     try {

@@ -1,0 +1,120 @@
+import { keyPair, randomBytes, ready } from '@orchard/crypto'
+import type { SecretStream } from '@orchard/wire'
+import HyperDHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RelayError, RelayServer } from '../src/index.ts'
+import { hex, nextData, openTab, utf8 } from './helpers.ts'
+
+let relay: RelayServer
+
+beforeAll(async () => {
+  await ready()
+  relay = await RelayServer.start()
+})
+
+afterAll(async () => {
+  await relay?.close()
+})
+
+describe('a tab through the relay and a real hyperswarm peer', () => {
+  it('the tab announces a topic; a hyperswarm peer finds it, connects, both keys are right, messages flow both ways', async () => {
+    const kp = keyPair()
+    const tab = await openTab(relay.url, kp)
+    const incoming = new Promise<SecretStream>((resolve) => {
+      tab.createServer({}, resolve).listen(kp)
+    })
+    const topic = randomBytes(32)
+    await tab.announce(topic, kp)
+
+    const swarm = nativeSwarm()
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
+      const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
+      swarm.join(Buffer.from(topic), { server: false, client: true })
+      const [conn, tabConn] = await Promise.all([native, incoming])
+      expect(hex(conn.remotePublicKey)).toBe(hex(kp.publicKey))
+      expect(hex(tabConn.remotePublicKey!)).toBe(hex(swarm.keyPair.publicKey))
+      expect(await tabConn.opened).toBe(true)
+
+      const fromNative = nextData(tabConn)
+      conn.write(Buffer.from('hello tab'))
+      expect(new TextDecoder().decode(await fromNative)).toBe('hello tab')
+      const fromTab = new Promise<Buffer>((resolve) => conn.once('data', resolve))
+      tabConn.write(utf8('hello native'))
+      expect((await fromTab).toString()).toBe('hello native')
+      expect(hex(tabConn.handshakeHash!)).toBe(hex(conn.handshakeHash))
+    } finally {
+      await swarm.destroy()
+      await tab.destroy()
+    }
+  })
+
+  it('a tab looks a topic up and finds the real hyperswarm peer announced there', async () => {
+    const tab = await openTab(relay.url)
+    const swarm = nativeSwarm()
+    try {
+      const topic = randomBytes(32)
+      await swarm.join(Buffer.from(topic), { server: true, client: false }).flushed()
+      const found: string[] = []
+      for await (const reply of tab.lookup(topic)) {
+        for (const p of reply.peers) found.push(hex(p.publicKey))
+      }
+      expect(found).toContain(hex(swarm.keyPair.publicKey))
+      // a topic nobody announced finds nobody
+      let others = 0
+      for await (const reply of tab.lookup(randomBytes(32))) others += reply.peers.length
+      expect(others).toBe(0)
+    } finally {
+      await swarm.destroy()
+      await tab.destroy()
+    }
+  })
+
+  it('a tab connects to a real hyperswarm server by its public key only; keys and messages are right both ways', async () => {
+    const kp = keyPair()
+    const tab = await openTab(relay.url, kp)
+    const swarm = nativeSwarm()
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
+      const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
+      await swarm.listen()
+      const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
+      expect(await conn.opened).toBe(true)
+      const nativeConn = await native
+      expect(hex(nativeConn.remotePublicKey)).toBe(hex(kp.publicKey))
+      expect(hex(conn.remotePublicKey!)).toBe(hex(swarm.keyPair.publicKey))
+      expect(conn.isInitiator).toBe(true)
+      expect(nativeConn.isInitiator).toBe(false)
+      const got = nextData(conn)
+      nativeConn.write(Buffer.from('from native'))
+      expect(new TextDecoder().decode(await got)).toBe('from native')
+      const back = new Promise<Buffer>((resolve) => nativeConn.once('data', resolve))
+      conn.write(utf8('from tab'))
+      expect((await back).toString()).toBe('from tab')
+    } finally {
+      await swarm.destroy()
+      await tab.destroy()
+    }
+  })
+
+  it('connecting to a key nobody listens on fails with a typed error on the connection', async () => {
+    const tab = await openTab(relay.url)
+    try {
+      const conn = tab.connect(keyPair().publicKey)
+      const err = await new Promise<Error>((resolve) => conn.on('error', resolve))
+      expect(err).toBeInstanceOf(RelayError)
+      expect((err as RelayError).code).toBe('CONNECT_FAILED')
+      expect(await conn.opened).toBe(false)
+    } finally {
+      await tab.destroy()
+    }
+  })
+})
+
+// biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
+function nativeSwarm(): any {
+  const swarm = new Hyperswarm({ dht: new HyperDHT({ bootstrap: relay.bootstrap, host: '127.0.0.1' }) })
+  swarm.on('connection', (conn: { on(e: string, f: () => void): void }) => conn.on('error', () => {}))
+  return swarm
+}
