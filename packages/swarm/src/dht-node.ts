@@ -29,10 +29,18 @@ import type {
 } from './dht.ts'
 import { Swarm, type SwarmOptions } from './swarm.ts'
 
+/** A DHT node to bootstrap from, as `hyperdht` takes it (the other form is a `'host:port'` string). */
+export interface BootstrapNode {
+  /** Its host name or IP address. */
+  host: string
+  /** Its UDP port. */
+  port: number
+}
+
 /** Options of a {@link NodeDHT} (passed to `new HyperDHT`). */
 export interface NodeDHTOptions {
   /** Bootstrap nodes (`'host:port'` or `{ host, port }`); default: the public HyperDHT network. */
-  bootstrap?: (string | { host: string; port: number })[]
+  bootstrap?: (string | BootstrapNode)[]
   /** UDP port to bind (default: hyperdht's, or any free one). */
   port?: number
   /** Interface to bind (default all). */
@@ -59,13 +67,41 @@ function abortWith(query: { destroy(): void }, signal: AbortSignal | undefined):
   return () => signal.removeEventListener('abort', onabort)
 }
 
+/**
+ * A `hyperdht` node (`new HyperDHT()` from the `hyperdht` package), as {@link NodeDHT} takes and
+ * exposes it. `hyperdht` ships no types, so the public API names only the few members an app
+ * reaches for; this package's own typings of the rest stay private. Pass only a real hyperdht
+ * node: {@link NodeDHT} calls more of it than these.
+ */
+export interface HyperDHTNode {
+  /** The node's default key pair. */
+  readonly defaultKeyPair: KeyPair
+  /** True once destroyed. */
+  readonly destroyed: boolean
+  /** Resolves once the node is bootstrapped. */
+  ready(): Promise<void>
+  /** Closes the node and its sockets. */
+  destroy(): Promise<void>
+}
+
+/** Options of a {@link NodeDHT} wrapping an existing hyperdht node. */
+export interface NodeDHTWrapOptions {
+  /** The hyperdht node to wrap, configured by its maker (`destroy()` on the wrapper destroys it). */
+  dht: HyperDHTNode
+}
+
+/** `node` as this package's own typings of `hyperdht` see it: a {@link HyperDHTNode} is a real one. */
+function hyper(node: HyperDHTNode): HyperDHT {
+  return node as HyperDHT
+}
+
 /** The {@link SwarmDHT} on a real `hyperdht` node. */
 export class NodeDHT implements SwarmDHT {
   /** The hyperdht node underneath. */
-  readonly dht: HyperDHT
+  readonly dht: HyperDHTNode
 
-  /** A wrapper over `dht`, or over a new `HyperDHT(opts)`. */
-  constructor(opts: NodeDHTOptions | { dht: HyperDHT } = {}) {
+  /** A wrapper over `opts.dht`, or over a new `HyperDHT(opts)`. */
+  constructor(opts: NodeDHTOptions | NodeDHTWrapOptions = {}) {
     if ('dht' in opts) this.dht = opts.dht
     else {
       const { keyPair, ...rest } = opts
@@ -89,7 +125,7 @@ export class NodeDHT implements SwarmDHT {
   }
 
   async *lookup(topic: Uint8Array, opts: LookupOptions = {}): AsyncIterable<LookupReply> {
-    const query = this.dht.lookup(nodeBytes(topic))
+    const query = hyper(this.dht).lookup(nodeBytes(topic))
     const cleanup = abortWith(query, opts.signal)
     try {
       for await (const reply of query) yield reply
@@ -100,7 +136,7 @@ export class NodeDHT implements SwarmDHT {
   }
 
   async announce(topic: Uint8Array, keyPair: KeyPair, opts: AnnounceOptions = {}): Promise<void> {
-    const query = this.dht.announce(nodeBytes(topic), nodeKeyPair(keyPair), [])
+    const query = hyper(this.dht).announce(nodeBytes(topic), nodeKeyPair(keyPair), [])
     const cleanup = abortWith(query, opts.signal)
     try {
       // the query stream ends once the announces to the closest nodes are committed
@@ -111,12 +147,12 @@ export class NodeDHT implements SwarmDHT {
   }
 
   unannounce(topic: Uint8Array, keyPair: KeyPair): Promise<void> {
-    return this.dht.unannounce(nodeBytes(topic), nodeKeyPair(keyPair))
+    return hyper(this.dht).unannounce(nodeBytes(topic), nodeKeyPair(keyPair))
   }
 
   createServer(opts: DHTServerOptions, onconnection: (conn: SwarmConnection) => void): DHTServer {
     const firewall = opts.firewall
-    const server = this.dht.createServer(
+    const server = hyper(this.dht).createServer(
       { firewall: firewall ? (key, payload) => firewall(key, payload) : undefined },
       onconnection
     )
@@ -133,15 +169,15 @@ export class NodeDHT implements SwarmDHT {
   }
 
   connect(remotePublicKey: Uint8Array, opts: { keyPair: KeyPair }): SwarmConnection {
-    return this.dht.connect(nodeBytes(remotePublicKey), { keyPair: nodeKeyPair(opts.keyPair) })
+    return hyper(this.dht).connect(nodeBytes(remotePublicKey), { keyPair: nodeKeyPair(opts.keyPair) })
   }
 
   suspend(): Promise<void> {
-    return this.dht.suspend()
+    return hyper(this.dht).suspend()
   }
 
   resume(): Promise<void> {
-    return this.dht.resume()
+    return hyper(this.dht).resume()
   }
 
   destroy(): Promise<void> {

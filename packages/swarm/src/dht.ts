@@ -72,10 +72,13 @@ export interface SwarmConnection {
   destroy(err?: Error): unknown
   /** Sends an empty keep-alive message, where the stream has it (Holepunch's does). */
   sendKeepAlive?(): void
+  /** Adds `listener` for `event` (`'data'` gets one message; `'error'` the error). */
   // biome-ignore lint/suspicious/noExplicitAny: both emitters type their listeners differently
   on(event: SwarmConnectionEvent, listener: (...args: any[]) => void): unknown
+  /** Adds `listener` for the next `event` only. */
   // biome-ignore lint/suspicious/noExplicitAny: as `on`
   once(event: SwarmConnectionEvent, listener: (...args: any[]) => void): unknown
+  /** Removes a listener added with `on` or `once`. */
   // biome-ignore lint/suspicious/noExplicitAny: as `on`
   off(event: SwarmConnectionEvent, listener: (...args: any[]) => void): unknown
 }
@@ -89,6 +92,16 @@ export interface DHTServerOptions {
   firewall?(remotePublicKey: Uint8Array, remotePayload?: unknown): boolean
 }
 
+/** Where a {@link DHTServer} listens, as hyperdht's `server.address()`. */
+export interface DHTServerAddress {
+  /** The key the server accepts connections to. */
+  publicKey: Uint8Array
+  /** The host of our DHT node, where the implementation knows it (null or absent otherwise). */
+  host?: string | null
+  /** The UDP port of our DHT node, where the implementation knows it (null or absent otherwise). */
+  port?: number | null
+}
+
 /** A server: accepts connections to one key pair, announced by the swarm under its topics. */
 export interface DHTServer {
   /** Starts accepting connections to `keyPair.publicKey`. */
@@ -96,7 +109,7 @@ export interface DHTServer {
   /** Stops accepting (existing connections stay up). */
   close(): Promise<void>
   /** Where the server listens, once it does (null before). */
-  address(): { publicKey: Uint8Array; host?: string | null; port?: number | null } | null
+  address(): DHTServerAddress | null
   /** The key the server listens on, once it does. */
   readonly publicKey: Uint8Array | null
   /** Pauses accepting (optional). */

@@ -23,6 +23,7 @@ export type {
   AnnounceOptions,
   DHTPeer,
   DHTServer,
+  DHTServerAddress,
   DHTServerOptions,
   KeyPair,
   LookupOptions,

@@ -15,7 +15,9 @@ const MAX_DISCOVERY_CACHE = 64
 
 /** What a discovery needs of its swarm. */
 export interface DiscoveryHost {
+  /** The DHT to announce on and look the topic up on. */
   readonly dht: SwarmDHT
+  /** Our key pair: the key announced under the topic. */
   readonly keyPair: KeyPair
   /** Starts (once) listening for connections; resolves when listening. */
   listen(): Promise<unknown>

@@ -11,10 +11,15 @@ const MIN_CONNECTION_TIME = 15000
 
 /** Priorities of the connect queue, lowest first. */
 export const Priority = {
+  /** Dialled last: a peer tried but never reached, or with more than three failed attempts. */
   VERY_LOW: 0,
+  /** Three failed attempts since its last lasting connection. */
   LOW: 1,
+  /** The default: a fresh peer, or one whose last connection lasted (attempts reset). */
   NORMAL: 2,
+  /** Two failed attempts: retried ahead of fresh peers. */
   HIGH: 3,
+  /** One failed attempt: retried first, most likely a transient drop. */
   VERY_HIGH: 4
 } as const
 

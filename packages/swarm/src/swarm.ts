@@ -59,11 +59,28 @@ export interface SwarmEvents {
 
 /** Connection counters, as hyperswarm's `stats`. */
 export interface SwarmStats {
+  /** `'update'` events emitted. */
   updates: number
+  /** Connections by side: `client` for the ones we dialled, `server` for the ones we accepted. */
   connects: {
-    client: { opened: number; closed: number; attempted: number }
-    server: { opened: number; closed: number }
+    /** Connections we dialled. */
+    client: {
+      /** Dials that opened. */
+      opened: number
+      /** Dials that ended: failed, or opened and later closed. */
+      closed: number
+      /** Dials started. */
+      attempted: number
+    }
+    /** Connections the remote dialled. */
+    server: {
+      /** Connections accepted. */
+      opened: number
+      /** Accepted connections that closed. */
+      closed: number
+    }
   }
+  /** Peers banned by the firewall. */
   bannedPeers: number
 }
 
