@@ -202,7 +202,7 @@ describe('byte-identical blocks against hyperbee 2.27.3', () => {
             ? text(300, rand() < 0.5)
             : text(3000, true)
     }
-    const opts = { keyEncoding: 'utf-8', valueEncoding: 'json' }
+    const opts = { keyEncoding: 'utf-8', valueEncoding: 'json' } as const
     const real = await realBee(opts)
     const ours = await oursBee(opts)
     const written = new Map<string, unknown>()
