@@ -23,4 +23,12 @@ export {
   type RelayLookupOptions
 } from './relay-dht.ts'
 export { type RelayConnectionServerOptions, RelayDHTServer, type RelayDHTServerEvents } from './server.ts'
+export {
+  type RefreshableSwarm,
+  type RelayDHTFitsSwarm,
+  RelaySwarmDHT,
+  type RelaySwarmDHTEvents,
+  type RelaySwarmDHTOptions,
+  refreshOnReconnect
+} from './swarm-dht.ts'
 export type { DHTPeer, LookupReply } from './util.ts'
