@@ -59,7 +59,18 @@ export class HypercoreError extends Error {
   }
 }
 
-function define<C extends HypercoreErrorCode>(code: C, name: string) {
+/**
+ * The constructor of one kind of {@link HypercoreError} (its type is spelled out so declarations do
+ * not inline the runtime's `ErrorConstructor`, which differs between Node and browsers).
+ */
+export interface HypercoreErrorClass {
+  /** An error of this kind with `message`. */
+  new (message: string, options?: HypercoreErrorOptions): HypercoreError
+  /** The errors' prototype: `instanceof` works as with any class. */
+  readonly prototype: HypercoreError
+}
+
+function define<C extends HypercoreErrorCode>(code: C, name: string): HypercoreErrorClass {
   const cls = class extends HypercoreError {
     /** An error of this class's code with `message`. */
     constructor(message: string, options?: HypercoreErrorOptions) {
