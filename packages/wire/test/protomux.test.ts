@@ -146,6 +146,25 @@ describe('protomux interop with the real protomux', () => {
     expect(closedOurs.got[0]).toBe(true)
   })
 
+  it('frees a rejected channel id once: the next two channels get distinct ids the real protomux accepts', async () => {
+    const { ours, theirs, oursStream } = await pair()
+    const rejected = collector<boolean>()
+    const nobody = ours.createChannel({ protocol: 'nobody-here', onclose: (r) => rejected.push(r) })!
+    nobody.open()
+    await rejected.until(1)
+    // the real side opens whatever we open next
+    for (const protocol of ['q', 'r']) {
+      theirs.pair({ protocol }, () => theirs.createChannel({ protocol }).open())
+    }
+    const q = ours.createChannel({ protocol: 'q' })!
+    const r = ours.createChannel({ protocol: 'r' })!
+    q.open()
+    r.open()
+    // a double-freed id gave both the same id, and the real side destroyed the stream
+    expect(await Promise.all([q.fullyOpened(), r.fullyOpened()])).toEqual([true, true])
+    expect(oursStream.destroyed).toBe(false)
+  })
+
   it('runs several channels at once over one stream', async () => {
     const { ours, theirs } = await pair()
     const got = collector<string>()

@@ -408,8 +408,10 @@ export class Protomux {
       if (i === -1) continue
       info.outgoing.splice(i, 1)
       const channel = this.#local[localId - 1]
-      this.#free.push(localId - 1)
+      // the id is free again exactly once: closing the channel (no longer outgoing) frees it,
+      // and a channel we closed meanwhile left it taken for this reject to free
       if (channel) this.#close(channel, true)
+      else this.#free.push(localId - 1)
       this.#gc(info)
       return
     }
