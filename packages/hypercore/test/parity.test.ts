@@ -455,4 +455,21 @@ describe('hypercore 11 behaviour parity', () => {
     close()
     await Promise.all([writer.close(), reader.close()])
   })
+
+  it('a sparse seek asks a peer that holds a block of the range for a seek proof, not for blocks nobody has', async () => {
+    const writer = await create()
+    await writer.append(Array.from({ length: 10_000 }, () => '.'))
+    const middle = await create(writer.key)
+    const reader = await create(writer.key)
+    const ab = connect(writer, middle)
+    const bc = connect(middle, reader)
+    expect(text(await within(5000, 'middle.get(4999)', middle.get(4999)))).toBe('.')
+    // the reader's only peer holds block 4999 and the nodes above it, but not the block in the
+    // middle of the range a block-fetching seek would ask for
+    expect(await within(5000, 'reader.seek(4999)', reader.seek(4999))).toEqual([4999, 0])
+    expect(await reader.has(4999)).toBe(false) // located by proof, no block fetched
+    ab()
+    bc()
+    await Promise.all([writer.close(), middle.close(), reader.close()])
+  })
 })
