@@ -7,11 +7,12 @@
  */
 import type { Core } from '../core.ts'
 import { HypercoreError, ProtocolError } from '../errors.ts'
-import * as flat from '../flat-tree.ts'
 import { Download, type DownloadRange } from './download.ts'
 import { type DataMessage, proofOf, type RequestMessage, MESSAGE_TYPES as T } from './messages.ts'
 import type { Inflight, Peer } from './peer.ts'
 import { fetchFork } from './reorg.ts'
+import { seekBytes } from './seek.ts'
+import { wantedIndexes } from './wanted.ts'
 
 export interface ReplicatorOptions {
   /** Requests in flight per peer (default 256). */
@@ -336,102 +337,20 @@ export class Replicator {
     })
   }
 
-  /**
-   * `[block, offset]` of plaintext byte `bytes`. As hypercore does on a sparse core, when tree
-   * nodes on the way are missing it fetches a block the byte must lie in (its proof brings the
-   * nodes that narrow the search), and when the byte is past our length it waits for the core to
-   * grow.
-   */
-  async seek(bytes: number, padding: number, signal: AbortSignal): Promise<[number, number]> {
-    const core = this.core
-    let askedFor = ''
-    for (;;) {
-      signal.throwIfAborted()
-      const beyond = bytes > core.byteLength - core.length * padding
-      const found = beyond ? null : await core.tree.seekOrNarrow(bytes, padding)
-      if (found !== null && 'at' in found) return found.at
-      if (found === null) {
-        await this.#nextPass(signal) // past our length (or roots): wait for an upgrade
-        continue
-      }
-      const [first, last] = found.range
-      // as hypercore does, ask a peer that holds the nodes to locate the byte (a seek proof):
-      // one round trip and no block; else fetch a block whose proof narrows the range
-      const key = `${core.fork}:${core.length}:${first}:${last}`
-      if (key !== askedFor) {
-        askedFor = key // one peer round per range: if it did not narrow it, fetch a block
-        if (await this.#seekFromPeer(bytes, padding, first, last, signal)) continue
-      }
-      const held = this.#heldInRange(first, last)
-      if (held === null) {
-        // no peer is known to hold a block there: ask for their bitfields, retry when they answer
-        this.#askWhoHas(first)
-        this.#askWhoHas(last)
-        await this.#nextPass(signal)
-        askedFor = ''
-        continue
-      }
-      await core.waitForBlock(held[1], { signal })
-    }
-  }
-
-  /** A peer that holds a block of `[first, last]` we lack, and can prove it to our tree. */
-  #heldInRange(first: number, last: number): [Peer, number] | null {
-    const core = this.core
-    for (const peer of this.peers) {
-      if (!peer.remoteOpened || peer.remoteFork !== core.fork) continue
-      let index = peer.remote.firstHave(first)
-      while (index !== -1 && index <= last && (core.has(index) || peer.notAvailable.has(index)))
-        index = peer.remote.firstHave(index + 1)
-      if (index !== -1 && index <= last && peer.canRequest(index)) return [peer, index]
-    }
-    return null
-  }
-
-  /**
-   * As hypercore does on a sparse core: asks a peer that holds a block of `[first, last]` for that
-   * block's hash proof up to the range's root, with a seek proof when the peer answers seeks —
-   * one round trip, no block. False when no peer could help (the caller then fetches a block).
-   */
-  async #seekFromPeer(
-    bytes: number,
-    padding: number,
-    first: number,
-    last: number,
-    signal: AbortSignal
-  ): Promise<boolean> {
-    const core = this.core
-    const nodes = flat.depth(first + last) // the levels from a leaf up to the range's root
-    const tried = new Set<Peer>()
-    for (;;) {
-      const held = this.#heldInRange(first, last)
-      if (held === null || tried.has(held[0])) return false
-      const [peer, index] = held
-      tried.add(peer)
-      const message = {
-        fork: core.fork,
-        block: null,
-        hash: { index: 2 * index, nodes },
-        seek: peer.remoteSeeks ? { bytes, padding } : null,
-        upgrade: null,
-        manifest: false,
-        priority: 0
-      }
-      const m = await this.#ask(peer, message, { hash: 2 * index })
-      signal.throwIfAborted()
-      if (m === null || m.fork !== core.fork || !m.hash) {
-        peer.notAvailable.add(index)
-        continue
-      }
-      try {
-        await core.applyData(proofOf(m), null, peer, null)
-        return true
-      } catch (err) {
-        peer.drop(
-          err instanceof HypercoreError ? err : new ProtocolError('invalid seek proof', { cause: err })
-        )
-      }
-    }
+  /** `[block, offset]` of plaintext byte `bytes`, asking peers on a sparse core (see `seek.ts`). */
+  seek(bytes: number, padding: number, signal: AbortSignal): Promise<[number, number]> {
+    return seekBytes(
+      {
+        core: this.core,
+        peers: this.peers,
+        nextPass: (s) => this.#nextPass(s),
+        askWhoHas: (index) => this.#askWhoHas(index),
+        ask: (peer, message, kind) => this.#ask(peer, message, kind)
+      },
+      bytes,
+      padding,
+      signal
+    )
   }
 
   readonly #manifestAsked = new WeakSet<Peer>()
@@ -470,7 +389,14 @@ export class Replicator {
     for (const p of cork) p.channel.cork()
     try {
       let scanned = 0
-      for (const index of this.#candidates()) {
+      const wanted = wantedIndexes({
+        core,
+        peers: this.peers,
+        downloads: this.#downloads,
+        wantWindow: WANT_WINDOW,
+        askWhoHas: (index) => this.#askWhoHas(index)
+      })
+      for (const index of wanted) {
         if (++scanned > SCAN_LIMIT) break
         if (index >= core.length) continue
         if (core.has(index) || this.#inflightBlocks.has(index)) continue
@@ -485,53 +411,6 @@ export class Replicator {
     } finally {
       for (const p of cork) p.channel.uncork()
     }
-  }
-
-  /** Wanted indexes: waiting gets first, then downloads in order. */
-  *#candidates(): Generator<number> {
-    yield* this.core.waiters.indexes()
-    for (const d of this.#downloads) {
-      if (d.destroyed) continue
-      if (d.blocks) {
-        for (const i of d.blocks) if (!this.core.has(i)) yield i
-        continue
-      }
-      const end = d.live ? this.core.length : Math.min(d.end, this.core.length)
-      let i = this.core.bitfield.findFirst(false, d.cursor)
-      if (d.linear || i > d.cursor) d.cursor = i
-      // skip what no peer holds (a sparse peer with every other block must not stall the scan
-      // on the gaps), asking peers about the windows skipped
-      i = i === -1 ? -1 : this.#nextHeld(i, end)
-      while (i !== -1 && i < end) {
-        yield i
-        i = this.#nextHeld(i + 1, end)
-      }
-    }
-  }
-
-  /**
-   * The first index in `[from, end)` we lack that some peer claims to hold, or -1. The stretch
-   * it skips is held by no peer we know of: peers are asked about it (once per want window).
-   */
-  #nextHeld(from: number, end: number): number {
-    const core = this.core
-    let i = core.bitfield.findFirst(false, from)
-    let asked = 0
-    while (i !== -1 && i < end) {
-      let held = -1
-      for (const p of this.peers) {
-        if (!p.remoteOpened || p.remoteFork !== core.fork) continue
-        const h = p.remote.firstHave(i)
-        if (h !== -1 && (held === -1 || h < held)) held = h
-        if (held === i) return i
-      }
-      const stop = held === -1 ? end : Math.min(held, end)
-      for (let w = i; w < stop && asked < 4; w = (Math.floor(w / WANT_WINDOW) + 1) * WANT_WINDOW, asked++)
-        this.#askWhoHas(w)
-      if (held === -1 || held >= end) return -1
-      i = core.bitfield.findFirst(false, held)
-    }
-    return -1
   }
 
   /** The least busy peer that has `index`; null if none has it, undefined if all are busy. */
