@@ -16,73 +16,12 @@ import {
 } from './peer-discovery.ts'
 import { PeerInfo } from './peer-info.ts'
 import { RetryTimer } from './retry-timer.ts'
+import type { Firewall, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts'
+
+export type { Firewall, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts'
 
 const MAX_PEERS = 64
 const MAX_PARALLEL = 3
-
-/** Decides on a remote key (and the DHT's handshake payload, null for our own dials): true refuses. */
-export type Firewall = (remotePublicKey: Uint8Array, payload: unknown) => boolean
-
-/** Options of a {@link Swarm}. */
-export interface SwarmOptions {
-  /** The DHT to discover and connect on (Node: `createNodeDHT()` from `@orchard/swarm/dht`). */
-  dht: SwarmDHT
-  /** Our static key pair: our identity to every peer (default: a fresh one, from `seed` if given). */
-  keyPair?: KeyPair
-  /** Seed of the default key pair. */
-  seed?: Uint8Array
-  /** Most connections to keep (dialling stops here; incoming beyond it are refused). Default 64. */
-  maxPeers?: number
-  /** Most connections we dial. Default unlimited. */
-  maxClientConnections?: number
-  /** Most connections we accept. Default unlimited. */
-  maxServerConnections?: number
-  /** Most dials in flight at once. Default 3. */
-  maxParallel?: number
-  /** Refuses peers: called for every incoming handshake and before every dial. */
-  firewall?: Firewall
-  /** Retry backoffs in ms (short, medium, long, extra-long); default ~1 s, 5 s, 15 s, 10 min. */
-  backoffs?: readonly number[]
-  /** Random extra delay of each backoff, up to this many ms. Default 500. */
-  jitter?: number
-}
-
-/** The events of a {@link Swarm}. */
-export interface SwarmEvents {
-  /** A new connection opened (one per remote key at a time), with what we know of the peer. */
-  connection: [conn: SwarmConnection, peerInfo: PeerInfo]
-  /** Connections, pending dials or peers changed. */
-  update: []
-  /** A peer was banned (by the firewall), with why. */
-  ban: [peerInfo: PeerInfo, err: Error]
-}
-
-/** Connection counters, as hyperswarm's `stats`. */
-export interface SwarmStats {
-  /** `'update'` events emitted. */
-  updates: number
-  /** Connections by side: `client` for the ones we dialled, `server` for the ones we accepted. */
-  connects: {
-    /** Connections we dialled. */
-    client: {
-      /** Dials that opened. */
-      opened: number
-      /** Dials that ended: failed, or opened and later closed. */
-      closed: number
-      /** Dials started. */
-      attempted: number
-    }
-    /** Connections the remote dialled. */
-    server: {
-      /** Connections accepted. */
-      opened: number
-      /** Accepted connections that closed. */
-      closed: number
-    }
-  }
-  /** Peers banned by the firewall. */
-  bannedPeers: number
-}
 
 interface PendingFlush {
   onflush: (ok: boolean) => void
