@@ -4,21 +4,19 @@
  * the real `hyperswarm` + `hypercore` on a loopback hyperdht testnet
  * - find each other by topic (the tab announces, hyperswarm looks up and dials; and the tab looks up
  *   hyperswarm's announcement and dials),
- * - connect by public key only (`joinPeer`'s pattern: the tab dials the native swarm's key),
+ * - connect by public key only (`joinPeer`'s pattern: the tab dials the native swarm's key, and
+ *   hyperswarm's `joinPeer` dials the listening tab's key),
  * - join one topic with `@orchard/swarm`'s `Swarm` in the tab (on `RelaySwarmDHT`) and hyperswarm,
  * and each time replicate a core both ways: the native core's blocks land in the tab's IndexedDB
  * core (same tree hash), the tab's core is downloaded by the native hypercore (same tree hash).
  * Each side sees the other's public key as `remotePublicKey`.
  *
- * The tabs dial (lookup + connect, and by key) a native swarm whose DHT node is started with
- * `firewalled: false`: with the default (firewalled) native node — both DHT nodes then holepunch —
- * a connection the tab dials fails about half the time in Chromium ("connection timed out" after
- * ~13 s; the relay wrote the tab's first frames, the native swarm never got the connection). In
- * Node the same dial fails as soon as the tab's relay messages are delayed by one macrotask, so it
- * is a relay timing bug, not a browser one. Once the relay handles it, these tests should use
- * `swarm`, as the others do.
+ * The native swarm's DHT node is started as hyperswarm starts it (firewalled until it learns
+ * otherwise), so the connections the tab dials holepunch: the relay holds the tab's first stream
+ * bytes from the end of the handshake and writes them the moment hyperdht connects, as a native
+ * secret-stream would (a holepunching server that waits too long for that first packet aborts).
  *
- * The first three tests drive `RelayDHT` directly (the relay's own API); the last runs the swarm.
+ * The first four tests drive `RelayDHT` directly (the relay's own API); the last runs the swarm.
  * `@orchard/relay`, `@orchard/swarm`, `hyperswarm`, `hyperdht` and `@hyperswarm/testnet` are not
  * dependencies of the e2e package yet, so the relay and the swarm are imported from their sources
  * and the native packages through a require anchored in `packages/relay`.
@@ -59,11 +57,6 @@ let testnet: Untyped
 let relay: RelayServer
 /** The native peer as hyperswarm starts by default (its DHT node firewalled: peers holepunch to it). */
 let swarm: Untyped
-/**
- * The same native peer's second swarm, on a DHT node started with `firewalled: false` (a reachable
- * peer: hyperdht connects to it without holepunching). The tab-dials tests use it — see the header.
- */
-let openSwarm: Untyped
 let nativeWriter: Untyped
 let server: PageServer
 let chromium: RunningChromium
@@ -160,10 +153,8 @@ async function expectReplicatedBothWays(name: string, native: Untyped, tab: TabO
 }
 
 /** A real hyperswarm on the testnet that replicates the native cores on every connection. */
-function nativeSwarm(dhtOpts: { firewalled?: boolean }): Untyped {
-  const s = new Hyperswarm({
-    dht: new HyperDHT({ bootstrap: testnet.bootstrap, host: '127.0.0.1', ...dhtOpts })
-  })
+function nativeSwarm(): Untyped {
+  const s = new Hyperswarm({ dht: new HyperDHT({ bootstrap: testnet.bootstrap, host: '127.0.0.1' }) })
   s.on('connection', (conn: Untyped) => {
     conn.on('error', () => {})
     nativeConns.push(conn)
@@ -180,8 +171,7 @@ beforeAll(async () => {
 
   nativeWriter = new RealHypercore(join(dir, 'native-writer'))
   await nativeWriter.append(Array.from({ length: N }, (_, i) => Buffer.from(nativeBlock(i))))
-  swarm = nativeSwarm({})
-  openSwarm = nativeSwarm({ firewalled: false })
+  swarm = nativeSwarm()
 
   server = await servePage(fileURLToPath(new URL('./pages/relay-tab-page.ts', import.meta.url)))
   chromium = await launchChromium(mkdtempSync(join(dir, 'profile-')))
@@ -192,7 +182,6 @@ afterAll(async () => {
   await chromium?.close()
   await server?.close()
   await swarm?.destroy()
-  await openSwarm?.destroy()
   await nativeWriter?.close()
   for (const core of nativeReaders) await core.close()
   await relay?.close()
@@ -227,7 +216,7 @@ describe('a Chromium tab through an Orchard relay and a native hyperswarm + hype
   it('hyperswarm announces a topic; the tab looks it up through the relay, dials, and a core replicates both ways', async () => {
     const topic = hex(randomBytes(32))
     await within(
-      openSwarm.join(Buffer.from(topic, 'hex'), { server: true, client: false }).flushed(),
+      swarm.join(Buffer.from(topic, 'hex'), { server: true, client: false }).flushed(),
       30_000,
       'native announce'
     )
@@ -235,28 +224,41 @@ describe('a Chromium tab through an Orchard relay and a native hyperswarm + hype
     const reader = await nativeReader(tab.writerKey)
     const found = await within(call<string[]>('lookup', 'lookup', topic), 30_000, 'tab lookup')
     // exactly the native peer is announced there (the relay returns keys, the tab picks)
-    expect(found).toEqual([hex(openSwarm.keyPair.publicKey)])
+    expect(found).toEqual([hex(swarm.keyPair.publicKey)])
     expect(await within(call<boolean>('connect', 'lookup', found[0]), 30_000, 'tab connect')).toBe(true)
-    const got = await expectReplicatedBothWays('lookup', openSwarm, tab, reader)
+    const got = await expectReplicatedBothWays('lookup', swarm, tab, reader)
     expect(got.isInitiator).toBe(true)
-    await openSwarm.leave(Buffer.from(topic, 'hex'))
+    await swarm.leave(Buffer.from(topic, 'hex'))
     await call('close', 'lookup')
   }, 90_000)
 
   it('joinPeer: the tab dials the native peer by its public key only, and a core replicates both ways', async () => {
-    await within(openSwarm.listen(), 30_000, 'native listen')
+    await within(swarm.listen(), 30_000, 'native listen')
     const tab = await call<TabOpen>('open', 'by-key', relay.url, hex(nativeWriter.key), N)
     const reader = await nativeReader(tab.writerKey)
     const opened = await within(
-      call<boolean>('connect', 'by-key', hex(openSwarm.keyPair.publicKey)),
+      call<boolean>('connect', 'by-key', hex(swarm.keyPair.publicKey)),
       30_000,
       'tab connect by key'
     )
     expect(opened).toBe(true)
-    const got = await expectReplicatedBothWays('by-key', openSwarm, tab, reader)
+    const got = await expectReplicatedBothWays('by-key', swarm, tab, reader)
     expect(got.isInitiator).toBe(true)
     expect(got.connections).toBe(1)
     await call('close', 'by-key')
+  }, 90_000)
+
+  it('joinPeer the other way: hyperswarm dials the listening tab by its public key only, and a core replicates both ways', async () => {
+    const tab = await call<TabOpen>('open', 'joined', relay.url, hex(nativeWriter.key), N)
+    const reader = await nativeReader(tab.writerKey)
+    await within(call('listen', 'joined'), 30_000, 'tab listen')
+    const tabKey = Buffer.from(tab.publicKey, 'hex')
+    swarm.joinPeer(tabKey)
+    const got = await expectReplicatedBothWays('joined', swarm, tab, reader)
+    expect(got.isInitiator).toBe(false)
+    expect(got.connections).toBe(1)
+    swarm.leavePeer(tabKey)
+    await call('close', 'joined')
   }, 90_000)
 
   it('@orchard/swarm in the tab (on RelaySwarmDHT) and hyperswarm join one topic, connect once, and a core replicates both ways', async () => {

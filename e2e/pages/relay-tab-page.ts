@@ -119,6 +119,17 @@ async function openSwarm(name: string, relayUrl: string, nativeKey: string, coun
   return opened(s)
 }
 
+/**
+ * The session's reader now follows `key` (another tab's core): a fresh IndexedDB core of it,
+ * replicated on every connection from now on, in place of the reader it had.
+ */
+async function follow(name: string, key: string) {
+  const s = session(name)
+  await s.reader.close()
+  s.reader = await openCore(`${name}-follows-${key.slice(0, 16)}`, unhex(key))
+  for (const conn of s.connections) if (!conn.destroyed) s.reader.replicate(conn)
+}
+
 /** The tab's swarm joins `topic` (server and client, as hyperswarm's default). */
 async function join(name: string, topic: string) {
   await session(name).swarm!.join(unhex(topic)).flushed()
@@ -130,6 +141,13 @@ async function listenAndAnnounce(name: string, topic: string) {
   const dht = s.dht!
   await dht.createServer({}, (conn) => onConnection(s, conn)).listen(dht.defaultKeyPair)
   await dht.announce(unhex(topic), dht.defaultKeyPair)
+}
+
+/** The tab listens with its own key only (a peer that knows the key dials it: `joinPeer`). */
+async function listen(name: string) {
+  const s = session(name)
+  const dht = s.dht!
+  await dht.createServer({}, (conn) => onConnection(s, conn)).listen(dht.defaultKeyPair)
 }
 
 /** Looks `topic` up through the relay; returns every public key found. */
@@ -188,6 +206,22 @@ async function stored(name: string, key: string) {
   return result
 }
 
+/** What the session holds now (for a failing test's message). */
+function state(name: string) {
+  const s = session(name)
+  return {
+    connections: s.connections.length,
+    live: s.connections.filter((c) => !c.destroyed).length,
+    readerLength: s.reader.length,
+    readerContiguous: s.reader.contiguousLength,
+    peers: s.reader.peers.length,
+    writerPeers: s.writer.peers.length,
+    swarmConnections: s.swarm?.connections.size ?? null,
+    swarmPeers: s.swarm?.peers.size ?? null,
+    errors: s.errors
+  }
+}
+
 /** Closes the session: connections, relay session, cores. */
 async function close(name: string) {
   const s = session(name)
@@ -198,6 +232,19 @@ async function close(name: string) {
   await s.writer.close()
 }
 
-Object.assign(window, { open, openSwarm, join, listenAndAnnounce, lookup, connect, read, stored, close })
+Object.assign(window, {
+  open,
+  openSwarm,
+  follow,
+  join,
+  listen,
+  listenAndAnnounce,
+  lookup,
+  connect,
+  read,
+  stored,
+  state,
+  close
+})
 // the test's launcher waits for this flag
 ;(globalThis as { ready?: boolean }).ready = true

@@ -4,6 +4,7 @@
  * tab's secret-stream runs on top of it, so only ciphertext ever reaches the relay.
  */
 import { Duplex } from '@orchard/wire'
+import { EARLY_DATA_MAX } from '../protocol/index.ts'
 
 /** What a raw stream needs from its session. */
 export interface RawStreamSink {
@@ -17,29 +18,68 @@ export interface RawStreamSink {
   onDrain(cb: () => void): void
 }
 
-/** The raw byte stream of one relayed connection (see the module doc). */
+/**
+ * The raw byte stream of one relayed connection (see the module doc). Before the relay reports
+ * the DHT stream connected, it sends at most {@link EARLY_DATA_MAX} bytes (the relay holds them)
+ * and queues the rest until {@link RelayedRawStream.connect}.
+ */
 export class RelayedRawStream extends Duplex {
   /** The session's id of this stream. */
   readonly stream: number
+  /** True once the relay reported the DHT stream connected. */
+  connected: boolean
   readonly #sink: RawStreamSink
   readonly #maxData: number
   #remoteClosed = false
+  #earlyBytes = 0
+  #queued: Uint8Array[] = []
+  #ended = false
 
-  /** A raw stream `stream` writing through `sink` in pieces of at most `maxData` bytes. */
-  constructor(sink: RawStreamSink, stream: number, maxData: number) {
+  /**
+   * A raw stream `stream` writing through `sink` in pieces of at most `maxData` bytes; `connected`
+   * false for an outgoing connection started before the relay reported it up.
+   */
+  constructor(sink: RawStreamSink, stream: number, maxData: number, connected = true) {
     super()
     this.#sink = sink
     this.stream = stream
     this.#maxData = maxData
+    this.connected = connected
+  }
+
+  /** @internal the relay reported the DHT stream connected: send what waited. */
+  connect(): void {
+    if (this.connected) return
+    this.connected = true
+    const queued = this.#queued
+    this.#queued = []
+    let ok = true
+    for (const chunk of queued) ok = this.#send(chunk) && ok
+    if (this.#ended) this.#sink.sendEnd(this.stream)
+    if (!ok) this.#sink.onDrain(() => this.emit('drain'))
+    else if (queued.length) this.emit('drain')
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.destroyed) return false
+    if (!this.connected) {
+      if (this.#queued.length === 0 && this.#earlyBytes + chunk.byteLength <= EARLY_DATA_MAX) {
+        this.#earlyBytes += chunk.byteLength
+        return this.#send(chunk)
+      }
+      this.#queued.push(chunk.slice())
+      return false
+    }
+    const ok = this.#send(chunk)
+    if (!ok) this.#sink.onDrain(() => this.emit('drain'))
+    return ok
+  }
+
+  #send(chunk: Uint8Array): boolean {
     let ok = true
     for (let at = 0; at < chunk.byteLength; at += this.#maxData) {
       ok = this.#sink.sendData(this.stream, chunk.subarray(at, at + this.#maxData)) && ok
     }
-    if (!ok) this.#sink.onDrain(() => this.emit('drain'))
     return ok
   }
 
@@ -60,7 +100,8 @@ export class RelayedRawStream extends Duplex {
   }
 
   protected _end(): void {
-    this.#sink.sendEnd(this.stream)
+    if (this.connected) this.#sink.sendEnd(this.stream)
+    else this.#ended = true
   }
 
   protected _destroy(err: Error | null): void {

@@ -430,6 +430,9 @@ export class RelayDHT extends Emitter<RelayDHTEvents> {
       if (!noise.isInitiator && remotePublicKey && this.#server?.refuses(remotePublicKey)) {
         throw new RelayError('REFUSED', 'firewalled')
       }
+      // a connection we dialled is agreed: its secret-stream starts now and its first frames go
+      // ahead of the reply, so the relay holds them when hyperdht connects and writes them at once
+      if (noise.isInitiator && noise.result && state.secret && !state.raw) this.#startRaw(state, false)
       this.#send({
         type: 'HANDSHAKE_REPLY',
         stream: msg.stream,
@@ -456,8 +459,11 @@ export class RelayDHT extends Emitter<RelayDHTEvents> {
 
   #onStreamOpen(msg: MessageOf<'STREAM_OPEN'>): void {
     const state = this.#streams.get(msg.stream)
-    const result = state?.noise?.result
-    if (!state || !result || state.raw) {
+    if (state?.raw && !state.raw.connected) {
+      state.raw.connect()
+      return
+    }
+    if (!state?.noise?.result || state.raw) {
       this.#send({
         type: 'CLOSE',
         stream: msg.stream,
@@ -466,17 +472,27 @@ export class RelayDHT extends Emitter<RelayDHTEvents> {
       })
       return
     }
+    this.#startRaw(state, true)
+  }
+
+  /**
+   * Starts the secret-stream of a finished handshake on the stream's relayed raw bytes:
+   * `connected` once the relay said the DHT stream is up, or early (an outgoing connection, right
+   * after the handshake) with its first bytes held by the relay until then.
+   */
+  #startRaw(state: StreamState, connected: boolean): void {
     if (state.timer) clearTimeout(state.timer)
-    const raw = new RelayedRawStream(this.#sink, msg.stream, Math.max(1, this.#maxFrame - 16))
+    const raw = new RelayedRawStream(this.#sink, state.stream, Math.max(1, this.#maxFrame - 16), connected)
     state.raw = raw
     raw.on('close', () => {
-      if (this.#streams.get(msg.stream) === state) this.#streams.delete(msg.stream)
+      if (this.#streams.get(state.stream) === state) this.#streams.delete(state.stream)
     })
+    const handshake = state.noise!.result!
     if (state.secret) {
-      state.secret.start(raw, { handshake: result })
+      state.secret.start(raw, { handshake })
       return
     }
-    const secret = new SecretStream(false, raw, { handshake: result, keyPair: this.defaultKeyPair })
+    const secret = new SecretStream(false, raw, { handshake, keyPair: this.defaultKeyPair })
     state.secret = secret
     this.#server?.emit('connection', secret)
   }

@@ -7,7 +7,7 @@
  *   stream to the tab, which runs secret-stream end to end.
  */
 import { EventEmitter } from 'node:events'
-import { HandshakeOp, type MessageOf, RelayError } from '../protocol/index.ts'
+import { EARLY_DATA_MAX, HandshakeOp, type MessageOf, RelayError } from '../protocol/index.ts'
 import {
   type DHTHandshake,
   decodeNoisePayload,
@@ -122,6 +122,9 @@ export class BlindStream extends EventEmitter {
   readonly #bridge: TabBridge
   #pending: Buffer | null = null
   readonly #maxFrame: number
+  /** Bytes the tab sent before the DHT stream connected (outgoing streams, handshake done). */
+  #early: Uint8Array[] | null = null
+  #earlyBytes = 0
 
   /** A blind stream of `stream`; started now when `rawStream` is given (server side). */
   constructor(
@@ -140,6 +143,22 @@ export class BlindStream extends EventEmitter {
     this.#maxFrame = maxFrame
   }
 
+  /**
+   * The tab finished the handshake of this outgoing stream: from now on it may send its first
+   * bytes (up to {@link EARLY_DATA_MAX}) before the DHT stream connects.
+   */
+  acceptEarlyData(): void {
+    if (this.isInitiator && !this.rawStream && !this.destroying) this.#early ??= []
+  }
+
+  /** Holds bytes that came before the DHT stream connected; false when they may not come yet. */
+  hold(bytes: Uint8Array): boolean {
+    if (this.#early === null || this.#earlyBytes + bytes.byteLength > EARLY_DATA_MAX) return false
+    this.#early.push(bytes.slice())
+    this.#earlyBytes += bytes.byteLength
+    return true
+  }
+
   /** hyperdht's `start(rawStream, { handshake })`: the connection is up. */
   start(rawStream: RawStream, opts: { handshake?: HandshakeFinal } = {}): void {
     if (this.destroying || this.rawStream) return
@@ -152,6 +171,18 @@ export class BlindStream extends EventEmitter {
     rawStream.on('end', () => this.#bridge.streamEnded(this))
     rawStream.on('error', (err) => this.destroy(err))
     rawStream.on('close', () => this.destroy())
+    // the tab's first frames go out now, in the same tick as a native secret-stream's would:
+    // a holepunching server accepts the connection on its first packet and may abort without it
+    const early = this.#early
+    this.#early = null
+    if (early?.length) {
+      try {
+        this.write(Buffer.concat(early))
+      } catch (err) {
+        this.destroy(err as Error)
+        return
+      }
+    }
     this.#bridge.streamOpened(this)
   }
 
@@ -188,6 +219,7 @@ export class BlindStream extends EventEmitter {
     if (this.destroying) return
     this.destroying = true
     this.destroyed = true
+    this.#early = null
     this.rawStream?.destroy()
     this.#bridge.streamClosed(this, err ?? null)
     this.emit('close')

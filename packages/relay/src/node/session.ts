@@ -12,6 +12,7 @@ import {
   ErrorCode,
   type ErrorCodeName,
   encodeMessage,
+  HandshakeOp,
   type Limits,
   type Message,
   type MessageOf,
@@ -488,6 +489,9 @@ export class Session implements TabBridge {
         this.close('SIGN_TIMEOUT', `no answer to a handshake step of stream ${stream}`)
       }, this.#ctx.limits.signTimeout)
       this.#steps.set(stream, { resolve, reject, timer })
+      // the last step of a connection the tab dials: once it opens the reply it knows the session
+      // keys, and its first stream bytes may come before its answer (held until the stream opens)
+      if (op === HandshakeOp.RECV) this.#streams.get(stream)?.acceptEarlyData()
       this.#send({ type: 'HANDSHAKE', stream, op, data })
     })
   }
@@ -508,12 +512,12 @@ export class Session implements TabBridge {
   #onData(stream: number, data: Uint8Array): void {
     const blind = this.#streams.get(stream)
     if (!blind) return // closed meanwhile
-    if (!blind.rawStream) {
-      blind.destroy(new RelayError('PROTOCOL', 'data before the stream opened'))
-      return
-    }
     this.#ctx.tap?.(this.id, 'dht-out', data)
     this.#ctx.metrics.relayedToPeer += data.byteLength
+    if (!blind.rawStream) {
+      if (!blind.hold(data)) blind.destroy(new RelayError('PROTOCOL', 'data before the stream opened'))
+      return
+    }
     try {
       blind.write(data)
     } catch (err) {

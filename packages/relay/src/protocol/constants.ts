@@ -26,6 +26,14 @@ export const DEFAULT_LIMITS = {
   maxStreamFrame: 4 * 1024 * 1024
 } as const
 
+/**
+ * Bytes of an outgoing stream the tab may send once its handshake is complete but before
+ * `STREAM_OPEN` (its secret-stream header and first messages). The relay holds them and writes them
+ * the moment the DHT stream connects, as a native peer's secret-stream does: a holepunching server
+ * only accepts the connection once the first packet arrives, and gives up if it comes too late.
+ */
+export const EARLY_DATA_MAX = 64 * 1024
+
 /** The limits a relay runs with. */
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number }
 

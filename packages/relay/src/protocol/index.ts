@@ -4,7 +4,14 @@
  *
  * @module \@orchard/relay/protocol
  */
-export { DEFAULT_LIMITS, dhtNamespaces, type Limits, openNamespace, PROTOCOL_VERSION } from './constants.ts'
+export {
+  DEFAULT_LIMITS,
+  dhtNamespaces,
+  EARLY_DATA_MAX,
+  type Limits,
+  openNamespace,
+  PROTOCOL_VERSION
+} from './constants.ts'
 export { closeCode, ErrorCode, type ErrorCodeName, errorName, RelayError } from './errors.ts'
 export {
   decodeMessage,
