@@ -4,7 +4,8 @@
  *
  * - {@link Duplex}: the small transport contract; adapters for in-memory pipes
  *   ({@link memoryPair}), WebSockets ({@link fromWebSocket}, browser or `ws`), and TCP in Node
- *   (`@orchard/wire/tcp`), WebRTC data channels ({@link fromDataChannel}).
+ *   (`@orchard/wire/tcp`), WebRTC data channels ({@link fromDataChannel}), and Node or streamx
+ *   streams — hyperdht's encrypted connections above all — in Node (`@orchard/wire/node-stream`).
  * - {@link SecretStream}: Noise XX with Ed25519 keys, then libsodium secretstream frames; one write
  *   is one message. A pre-negotiated handshake (HyperDHT's) skips Noise.
  * - {@link Protomux}: channels by protocol + id over one secret stream, typed messages, batching.
