@@ -4,12 +4,24 @@
  * with npm into an empty folder with no workspace around it, and there:
  * - a plain `node` script (no loader) uses a core on disk, replication, sessions, snapshots and
  *   discovery keys; every `examples/node/*.mjs` of the repository runs too;
+ * - the relay's `orchard-relay` bin runs under plain node: `--help`, and a start with no flags
+ *   (embedded loopback testnet, port 8787) that serves `/health` and a tab session, then SIGTERM;
  * - a strict consumer type-checks against the installed `.d.ts` with `bundler` and `nodenext`
  *   resolution;
  * - a Vite app is built from the tarballs and runs in Chromium: a core on IndexedDB that replicates
  *   with our Node core over a WebSocket, with the hashing kernel streamed in as a `.wasm` asset.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync
+} from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,6 +31,7 @@ import { openMemoryStorage } from '@orchard/storage'
 import { fromWebSocket } from '@orchard/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocketServer } from 'ws'
+import { exit, waitFor } from '../packages/relay/test/cli.ts'
 import { launchChromium, type RunningChromium } from '../packages/storage/test/browser/chromium.ts'
 import {
   buildViteApp,
@@ -104,6 +117,45 @@ describe('the packed packages', () => {
       console.log(`examples/node/${file}:\n${stdout.trim()}`)
     }
   }, 180_000)
+
+  it('run the relay as installed: `orchard-relay --help`, then a start with no flags under plain node (embedded testnet, port 8787), /health, a tab session, SIGTERM', async () => {
+    const bin = join(app, 'node_modules', '.bin', 'orchard-relay')
+    const help = await sh(bin, ['--help'], app)
+    for (const flag of ['--port', '--host', '--bootstrap', '--max-sessions'])
+      expect(help.stdout).toContain(flag)
+    // the bin is the compiled dist/bin.js, run by plain node through its shebang
+    expect(realpathSync(bin)).toBe(join(installed('@orchard/relay'), 'dist', 'bin.js'))
+
+    const child = spawn(bin, [], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
+    const lines: Record<string, unknown>[] = []
+    try {
+      const listening = await waitFor(child, lines, 'listening')
+      expect(listening).toMatchObject({ url: 'ws://127.0.0.1:8787', testnet: true })
+      const health = await fetch('http://127.0.0.1:8787/health')
+      expect(await health.json()).toMatchObject({ ok: true, sessions: 0 })
+      // a tab (the installed client, plain node) opens a session and announces on the embedded DHT
+      const script = [
+        "import WebSocket from 'ws'",
+        "import { RelayDHT } from '@orchard/relay/client'",
+        "const tab = new RelayDHT(new WebSocket('ws://127.0.0.1:8787'))",
+        'await tab.ready()',
+        'await tab.announce(new Uint8Array(32).fill(7))',
+        'let found = 0',
+        'for await (const r of tab.lookup(new Uint8Array(32).fill(7))) found += r.peers.length',
+        "console.log('found', found > 0)",
+        'await tab.destroy()'
+      ].join('\n')
+      const { stdout } = await sh(process.execPath, ['--input-type=module', '-e', script], app, 60_000)
+      expect(stdout.trim()).toBe('found true')
+      const closed = waitFor(child, lines, 'closed')
+      const code = exit(child)
+      child.kill('SIGTERM')
+      await closed
+      expect(await code).toBe(0)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }, 120_000)
 
   for (const resolution of ['bundler', 'nodenext'] as const) {
     it(`type-check a strict consumer with moduleResolution ${resolution}`, async () => {
