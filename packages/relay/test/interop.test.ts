@@ -98,6 +98,46 @@ describe('a tab through the relay and a real hyperswarm peer', () => {
     }
   })
 
+  it('a burst from the tab larger than the DHT stream takes at once: the relay stops reading the tab until it drains, and every byte arrives in order', async () => {
+    const kp = keyPair()
+    const tab = await openTab(relay.url, kp)
+    const swarm = nativeSwarm()
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
+      const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
+      await swarm.listen()
+      const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
+      expect(await conn.opened).toBe(true)
+      const nativeConn = await native
+      const metric = async () => {
+        const text = await (await fetch(`${relay.url.replace('ws', 'http')}/metrics`)).text()
+        return Number(/^orchard_relay_backpressure_total (\d+)$/m.exec(text)![1])
+      }
+      const before = await metric()
+      // 6 MiB in 16 KiB messages, each tagged with its index (under the session's 8 MiB burst)
+      const count = 384
+      const got: number[] = []
+      const all = new Promise<void>((resolve) =>
+        nativeConn.on('data', (m: Buffer) => {
+          expect(m.byteLength).toBe(16 * 1024)
+          got.push(m.readUInt32LE(0))
+          if (got.length === count) resolve()
+        })
+      )
+      for (let i = 0; i < count; i++) {
+        const m = new Uint8Array(16 * 1024).fill(i & 0xff)
+        new DataView(m.buffer).setUint32(0, i, true)
+        conn.write(m)
+      }
+      await all
+      expect(got).toEqual(Array.from({ length: count }, (_, i) => i))
+      expect(await metric()).toBeGreaterThan(before)
+    } finally {
+      await swarm.destroy()
+      await tab.destroy()
+    }
+  })
+
   it('connecting to a key nobody listens on fails with a typed error on the connection', async () => {
     const tab = await openTab(relay.url)
     try {

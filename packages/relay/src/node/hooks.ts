@@ -27,6 +27,8 @@ export interface TabBridge {
   streamOpened(stream: BlindStream): void
   /** Bytes arrived from the DHT stream for the tab. */
   streamData(stream: BlindStream, chunk: Buffer): void
+  /** The DHT stream takes bytes again after its `write` returned false. */
+  streamDrained(stream: BlindStream): void
   /** The DHT stream ended its side. */
   streamEnded(stream: BlindStream): void
   /** The blind stream closed (with the error hyperdht or the transport gave, if any). */
@@ -168,6 +170,7 @@ export class BlindStream extends EventEmitter {
       this.bytesFromPeer += chunk.byteLength
       this.#bridge.streamData(this, chunk)
     })
+    rawStream.on('drain', () => this.#bridge.streamDrained(this))
     rawStream.on('end', () => this.#bridge.streamEnded(this))
     rawStream.on('error', (err) => this.destroy(err))
     rawStream.on('close', () => this.destroy())

@@ -12,6 +12,7 @@ export class Metrics {
   bytesOut = 0
   relayedToTab = 0
   relayedToPeer = 0
+  backpressure = 0
   readonly errors = new Map<string, number>()
   readonly requests = new Map<string, number>()
 
@@ -44,6 +45,12 @@ export class Metrics {
       ['{direction="to_tab"}', this.relayedToTab],
       ['{direction="to_peer"}', this.relayedToPeer]
     ])
+    metric(
+      'orchard_relay_backpressure_total',
+      'counter',
+      'Times a session stopped reading its tab because a DHT stream was full.',
+      [['', this.backpressure]]
+    )
     metric(
       'orchard_relay_requests_total',
       'counter',

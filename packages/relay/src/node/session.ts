@@ -21,6 +21,7 @@ import {
   RelayError,
   SignKind
 } from '../protocol/index.ts'
+import { SessionFlow } from './flow.ts'
 import { BlindStream, type TabBridge, TabHandshake } from './hooks.ts'
 import {
   type AnnounceRecord,
@@ -56,7 +57,6 @@ interface Pending<T> {
 }
 
 const EMPTY = Buffer.alloc(0)
-const HIGH_WATER_MARK = 4 * 1024 * 1024
 const WS_OPEN = 1
 
 /** A tab's session. */
@@ -84,7 +84,7 @@ export class Session implements TabBridge {
   #nextIncoming = 1
   #server: HyperDHTServer | null = null
   readonly #announced = new Map<string, Buffer>()
-  #congested: ReturnType<typeof setInterval> | null = null
+  readonly #flow: SessionFlow
 
   /** Starts a session on `ws`: sends the challenge and waits for `OPEN`. */
   constructor(id: number, ws: WebSocket, ctx: SessionContext) {
@@ -92,6 +92,11 @@ export class Session implements TabBridge {
     this.#ws = ws
     this.#ctx = ctx
     this.#tokens = ctx.limits.bytesPerSecond * 2
+    this.#flow = new SessionFlow(
+      ws,
+      () => this.#streams.values(),
+      () => ctx.metrics.backpressure++
+    )
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     ws.on('close', () => this.#teardown())
     ws.on('error', () => this.#teardown())
@@ -174,8 +179,7 @@ export class Session implements TabBridge {
     this.#closed = true
     if (this.#openTimer) clearTimeout(this.#openTimer)
     this.#openTimer = null
-    if (this.#congested) clearInterval(this.#congested)
-    this.#congested = null
+    this.#flow.stop()
     const closed = new RelayError('CLOSED', 'the session closed')
     for (const p of this.#signs.values()) {
       clearTimeout(p.timer)
@@ -519,7 +523,7 @@ export class Session implements TabBridge {
       return
     }
     try {
-      blind.write(data)
+      if (!blind.write(data) && !blind.destroying) this.#flow.blocked(blind)
     } catch (err) {
       blind.destroy(err as Error)
     }
@@ -560,18 +564,12 @@ export class Session implements TabBridge {
     for (let at = 0; at < chunk.byteLength; at += max) {
       this.#send({ type: 'DATA', stream: blind.stream, data: chunk.subarray(at, at + max) })
     }
-    if (this.#ws.bufferedAmount > HIGH_WATER_MARK && this.#congested === null) this.#pause()
+    this.#flow.sentToTab()
   }
 
-  /** Stops reading the DHT streams until the WebSocket drained. */
-  #pause(): void {
-    for (const s of this.#streams.values()) s.rawStream?.pause()
-    this.#congested = setInterval(() => {
-      if (this.#ws.bufferedAmount > HIGH_WATER_MARK / 2) return
-      clearInterval(this.#congested!)
-      this.#congested = null
-      for (const s of this.#streams.values()) s.rawStream?.resume()
-    }, 10)
+  /** @internal the DHT stream takes bytes again. */
+  streamDrained(blind: BlindStream): void {
+    this.#flow.unblocked(blind)
   }
 
   /** @internal */
@@ -581,6 +579,7 @@ export class Session implements TabBridge {
 
   /** @internal */
   streamClosed(blind: BlindStream, err: Error | null): void {
+    this.#flow.unblocked(blind)
     if (this.#streams.get(blind.stream) !== blind) return
     this.#streams.delete(blind.stream)
     this.#ctx.metrics.streams--
