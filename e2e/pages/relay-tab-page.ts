@@ -10,7 +10,7 @@
 import { keyPair, ready } from '@orchard/crypto'
 import { Hypercore } from '@orchard/hypercore'
 import { openIdbStorage } from '@orchard/storage'
-import { RelayDHT, RelaySwarmDHT } from '../../packages/relay/src/client/index.ts'
+import { RelayDHT, RelaySwarmDHT, refreshOnReconnect } from '../../packages/relay/src/client/index.ts'
 import { Swarm, type SwarmConnection } from '../../packages/swarm/src/index.ts'
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
@@ -97,9 +97,15 @@ async function opened(s: Session) {
  */
 async function openSwarm(name: string, relayUrl: string, nativeKey: string, count: number) {
   await ready()
-  const dht = new RelaySwarmDHT({ socket: () => new WebSocket(relayUrl), keyPair: keyPair() })
+  const dht = new RelaySwarmDHT({
+    socket: () => new WebSocket(relayUrl),
+    keyPair: keyPair(),
+    reconnectDelays: [200, 500, 1000]
+  })
   await dht.ready()
-  const swarm = new Swarm({ dht, keyPair: dht.defaultKeyPair })
+  const swarm = new Swarm({ dht, keyPair: dht.defaultKeyPair, backoffs: [300, 600, 1200, 2400] })
+  // as an app would: when the relay comes back, the topics are announced and looked up again
+  refreshOnReconnect(dht, swarm)
   const reader = await openCore(`${name}-reader`, unhex(nativeKey))
   const writer = await openCore(`${name}-writer`, null)
   await writer.append(Array.from({ length: count }, (_, i) => enc.encode(`tab ${name} block ${i}`)))
@@ -206,6 +212,41 @@ async function stored(name: string, key: string) {
   return result
 }
 
+/** Blocks read so far by {@link readInBackground}, by session. */
+const reading = new Map<string, { got: (string | null)[]; done: Promise<void> }>()
+
+/** Starts reading blocks 0..count-1 of the session's reader in order, waiting for each. */
+function readInBackground(name: string, count: number) {
+  const s = session(name)
+  const got: (string | null)[] = new Array(count).fill(null)
+  const done = (async () => {
+    for (let i = 0; i < count; i++) {
+      got[i] = dec.decode((await s.reader.get(i, { timeout: 60_000 })) as Uint8Array)
+    }
+  })()
+  done.catch(() => {})
+  reading.set(name, { got, done })
+}
+
+/** How many blocks {@link readInBackground} has, and the relay sessions the tab opened so far. */
+function readProgress(name: string) {
+  const r = reading.get(name)!
+  const s = session(name)
+  return {
+    read: r.got.filter((b) => b !== null).length,
+    live: s.connections.filter((c) => !c.destroyed).length,
+    sessions: (s.swarm?.dht as RelaySwarmDHT | undefined)?.sessions ?? 1
+  }
+}
+
+/** Waits for {@link readInBackground} to finish; returns every block, the length and tree hash. */
+async function readAll(name: string) {
+  const r = reading.get(name)!
+  await r.done
+  const s = session(name)
+  return { blocks: r.got, length: s.reader.length, treeHash: hex(await s.reader.treeHash()) }
+}
+
 /** What the session holds now (for a failing test's message). */
 function state(name: string) {
   const s = session(name)
@@ -244,6 +285,9 @@ Object.assign(window, {
   read,
   stored,
   state,
+  readInBackground,
+  readProgress,
+  readAll,
   close
 })
 // the test's launcher waits for this flag
