@@ -7,7 +7,6 @@
  * arrives once, verified: the tab's tree hash equals the writer's.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,16 +21,7 @@ import {
   type RunningChromium,
   servePage
 } from '../packages/storage/test/browser/chromium.ts'
-
-const require = createRequire(fileURLToPath(new URL('../packages/relay/package.json', import.meta.url)))
-// biome-ignore lint/suspicious/noExplicitAny: the real Holepunch packages are untyped
-type Untyped = any
-const Hyperswarm: Untyped = require('hyperswarm')
-const HyperDHT: Untyped = require('hyperdht')
-const createTestnet: (
-  size: number,
-  opts: { host: string }
-) => Promise<Untyped> = require('@hyperswarm/testnet')
+import { createTestnet, HyperDHT, Hyperswarm, pageCall, type Untyped } from './relay-helpers.ts'
 
 const N = 2000
 const M = N + 100
@@ -48,7 +38,7 @@ let chromium: RunningChromium
 let page: Page
 
 function call<T>(fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(`window.${fn}(${args.map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>
+  return pageCall(page, fn, ...args)
 }
 
 interface Progress {

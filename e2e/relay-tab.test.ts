@@ -22,7 +22,6 @@
  * and the native packages through a require anchored in `packages/relay`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,16 +36,7 @@ import {
   type RunningChromium,
   servePage
 } from '../packages/storage/test/browser/chromium.ts'
-
-const require = createRequire(fileURLToPath(new URL('../packages/relay/package.json', import.meta.url)))
-// biome-ignore lint/suspicious/noExplicitAny: the real Holepunch packages are untyped
-type Untyped = any
-const Hyperswarm: Untyped = require('hyperswarm')
-const HyperDHT: Untyped = require('hyperdht')
-const createTestnet: (
-  size: number,
-  opts: { host: string }
-) => Promise<Untyped> = require('@hyperswarm/testnet')
+import { createTestnet, HyperDHT, Hyperswarm, pageCall, type Untyped, within } from './relay-helpers.ts'
 
 const N = 200
 const dir = mkdtempSync(join(tmpdir(), 'orchard-relay-tab-'))
@@ -67,16 +57,7 @@ const nativeReaders: Untyped[] = []
 let readers = 0
 
 function call<T>(fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(`window.${fn}(${args.map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>
-}
-
-/** Rejects when `p` takes longer than `ms` (so a stuck step fails with a name, not a timeout). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+  return pageCall(page, fn, ...args)
 }
 
 /** The next native connection whose remote key is `publicKey`. */

@@ -10,7 +10,6 @@
  * from its sources, as there.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,13 +23,7 @@ import {
   type RunningChromium,
   servePage
 } from '../packages/storage/test/browser/chromium.ts'
-
-const require = createRequire(fileURLToPath(new URL('../packages/relay/package.json', import.meta.url)))
-const createTestnet: (
-  size: number,
-  opts: { host: string }
-) => Promise<{ bootstrap: { host: string; port: number }[]; destroy(): Promise<void> }> =
-  require('@hyperswarm/testnet')
+import { createTestnet, pageCall, within } from './relay-helpers.ts'
 
 const N = 300
 const dir = mkdtempSync(join(tmpdir(), 'orchard-relay-tabs-'))
@@ -43,22 +36,6 @@ let chromium: RunningChromium
 let otherContext: BrowserContext
 let pageA: Page
 let pageB: Page
-
-function call<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(`window.${fn}(${args.map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>
-}
-
-/** Rejects when `p` takes longer than `ms`, naming the step (and what `explain` tells). */
-function within<T>(p: Promise<T>, ms: number, what: string, explain?: () => Promise<string>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(async () => {
-      const why = explain ? await explain().catch((e: Error) => e.message) : ''
-      reject(new Error(`${what}: no result in ${ms} ms ${why}`))
-    }, ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
-}
 
 interface TabOpen {
   publicKey: string
@@ -107,20 +84,21 @@ afterAll(async () => {
 describe('two Chromium tabs, two browser contexts, two relays', () => {
   it('find each other by topic, connect once, and replicate each other’s core', async () => {
     const nobody = hex(randomBytes(32))
-    const a = await call<TabOpen>(pageA, 'openSwarm', 'a', relays[0]!.url, nobody, N)
-    const b = await call<TabOpen>(pageB, 'openSwarm', 'b', relays[1]!.url, nobody, N)
-    await call(pageA, 'follow', 'a', b.writerKey)
-    await call(pageB, 'follow', 'b', a.writerKey)
+    const a = await pageCall<TabOpen>(pageA, 'openSwarm', 'a', relays[0]!.url, nobody, N)
+    const b = await pageCall<TabOpen>(pageB, 'openSwarm', 'b', relays[1]!.url, nobody, N)
+    await pageCall(pageA, 'follow', 'a', b.writerKey)
+    await pageCall(pageB, 'follow', 'b', a.writerKey)
 
     const topic = hex(randomBytes(32))
     // as with hyperswarm, a peer that joins after another's announcement is flushed finds it
-    await within(call(pageA, 'join', 'a', topic), 30_000, 'tab A joins')
-    await within(call(pageB, 'join', 'b', topic), 30_000, 'tab B joins')
+    await within(pageCall(pageA, 'join', 'a', topic), 30_000, 'tab A joins')
+    await within(pageCall(pageB, 'join', 'b', topic), 30_000, 'tab B joins')
     const [readA, readB] = await within(
-      Promise.all([call<TabRead>(pageA, 'read', 'a', N), call<TabRead>(pageB, 'read', 'b', N)]),
+      Promise.all([pageCall<TabRead>(pageA, 'read', 'a', N), pageCall<TabRead>(pageB, 'read', 'b', N)]),
       60_000,
       'replication both ways',
-      async () => JSON.stringify({ a: await call(pageA, 'state', 'a'), b: await call(pageB, 'state', 'b') })
+      async () =>
+        JSON.stringify({ a: await pageCall(pageA, 'state', 'a'), b: await pageCall(pageB, 'state', 'b') })
     )
 
     // A holds B's core, verified against B's tree, and the reverse
@@ -146,7 +124,7 @@ describe('two Chromium tabs, two browser contexts, two relays', () => {
     const sessions = await Promise.all(relays.map((r) => fetch(`${r.url.replace('ws', 'http')}/metrics`)))
     for (const res of sessions) expect(await res.text()).toMatch(/orchard_relay_sessions 1\b/)
 
-    await call(pageA, 'close', 'a')
-    await call(pageB, 'close', 'b')
+    await pageCall(pageA, 'close', 'a')
+    await pageCall(pageB, 'close', 'b')
   }, 120_000)
 })
