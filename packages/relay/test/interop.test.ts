@@ -81,6 +81,8 @@ describe('a tab through the relay and a real hyperswarm peer', () => {
       await swarm.listen()
       const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
       expect(await conn.opened).toBe(true)
+      // opened means connected, as with hyperdht (the first frames went ahead of the connection)
+      expect((conn.rawStream as unknown as { connected: boolean }).connected).toBe(true)
       const nativeConn = await native
       expect(hex(nativeConn.remotePublicKey)).toBe(hex(kp.publicKey))
       expect(hex(conn.remotePublicKey!)).toBe(hex(swarm.keyPair.publicKey))

@@ -18,6 +18,8 @@ export interface DuplexEvents {
   close: [err: Error | null]
   /** The stream failed (a typed {@link WireError} when the remote caused it); `close` follows. */
   error: [err: Error]
+  /** A transport that was still {@link Duplex.connecting} is connected now. */
+  connect: []
 }
 
 /**
@@ -30,6 +32,11 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
   destroyed = false
   /** Free for the layer above (protomux finds itself here). */
   userData: unknown = null
+  /**
+   * True while a transport takes writes but is not connected yet (`connect` follows), as a Node
+   * socket's `connecting`: a secret-stream on it reports itself opened only once it connected.
+   */
+  connecting = false
   #ended = false
   #remoteEnded = false
 

@@ -330,7 +330,11 @@ export class SecretStream extends Duplex {
     const pending = this.#pending
     this.#pending = []
     for (const m of pending) this.write(m)
-    this.#resolveOpened(true)
+    // on a transport still connecting (a relayed dial whose first frames go ahead), the stream is
+    // open once the transport is: `opened` promises a connection, as hyperdht's does
+    const raw = this.rawStream!
+    if (raw.connecting) raw.once('connect', () => this.#resolveOpened(true))
+    else this.#resolveOpened(true)
   }
 
   protected _end(): void {

@@ -45,12 +45,14 @@ export class RelayedRawStream extends Duplex {
     this.stream = stream
     this.#maxData = maxData
     this.connected = connected
+    this.connecting = !connected
   }
 
   /** @internal the relay reported the DHT stream connected: send what waited. */
   connect(): void {
     if (this.connected) return
     this.connected = true
+    this.connecting = false
     const queued = this.#queued
     this.#queued = []
     let ok = true
@@ -58,6 +60,7 @@ export class RelayedRawStream extends Duplex {
     if (this.#ended) this.#sink.sendEnd(this.stream)
     if (!ok) this.#sink.onDrain(() => this.emit('drain'))
     else if (queued.length) this.emit('drain')
+    this.emit('connect')
   }
 
   write(chunk: Uint8Array): boolean {
