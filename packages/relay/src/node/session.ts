@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws'
 import {
   announceSignable,
   closeCode,
+  closeReason,
   decodeMessage,
   ErrorCode,
   type ErrorCodeName,
@@ -33,6 +34,7 @@ import {
   type SignHook
 } from './hyperdht.ts'
 import type { Metrics } from './metrics.ts'
+import { TabOutbox } from './outbox.ts'
 
 /** What a session needs from its relay. */
 export interface SessionContext {
@@ -85,6 +87,7 @@ export class Session implements TabBridge {
   #server: HyperDHTServer | null = null
   readonly #announced = new Map<string, Buffer>()
   readonly #flow: SessionFlow
+  readonly #outbox: TabOutbox
 
   /** Starts a session on `ws`: sends the challenge and waits for `OPEN`. */
   constructor(id: number, ws: WebSocket, ctx: SessionContext) {
@@ -97,6 +100,10 @@ export class Session implements TabBridge {
       () => this.#streams.values(),
       () => ctx.metrics.backpressure++
     )
+    this.#outbox = new TabOutbox((stream, data) => {
+      this.#send({ type: 'DATA', stream, data })
+      this.#flow.sentToTab()
+    }, ctx.limits.maxFrame - 16)
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     ws.on('close', () => this.#teardown())
     ws.on('error', () => this.#teardown())
@@ -142,7 +149,7 @@ export class Session implements TabBridge {
     if (code !== 'CLOSED') this.#ctx.metrics.error(code)
     this.#ctx.log({ event: 'session_close', session: this.id, code, message })
     this.#send({ type: 'ERROR', id: 0, code: ErrorCode[code], message })
-    if (this.#ws.readyState === WS_OPEN) this.#ws.close(closeCode(code), truncate(`${code}: ${message}`))
+    if (this.#ws.readyState === WS_OPEN) this.#ws.close(closeCode(code), closeReason(code, message))
     this.#teardown()
   }
 
@@ -560,11 +567,7 @@ export class Session implements TabBridge {
   streamData(blind: BlindStream, chunk: Buffer): void {
     this.#ctx.tap?.(this.id, 'dht-in', chunk)
     this.#ctx.metrics.relayedToTab += chunk.byteLength
-    const max = this.#ctx.limits.maxFrame - 16
-    for (let at = 0; at < chunk.byteLength; at += max) {
-      this.#send({ type: 'DATA', stream: blind.stream, data: chunk.subarray(at, at + max) })
-    }
-    this.#flow.sentToTab()
+    this.#outbox.push(blind.stream, chunk)
   }
 
   /** @internal the DHT stream takes bytes again. */
@@ -574,6 +577,7 @@ export class Session implements TabBridge {
 
   /** @internal */
   streamEnded(blind: BlindStream): void {
+    this.#outbox.flush(blind.stream)
     this.#send({ type: 'END', stream: blind.stream })
   }
 
@@ -583,17 +587,15 @@ export class Session implements TabBridge {
     if (this.#streams.get(blind.stream) !== blind) return
     this.#streams.delete(blind.stream)
     this.#ctx.metrics.streams--
-    if (this.#quiet.has(blind) || this.#closed) return
+    if (this.#quiet.has(blind) || this.#closed) {
+      this.#outbox.drop(blind.stream)
+      return
+    }
+    this.#outbox.flush(blind.stream)
     let code: ErrorCodeName = 'CLOSED'
     if (err instanceof RelayError) code = err.code
     else if (err && !blind.rawStream) code = 'CONNECT_FAILED'
     if (code !== 'CLOSED') this.#ctx.metrics.error(code)
     this.#send({ type: 'CLOSE', stream: blind.stream, code: ErrorCode[code], message: err?.message ?? '' })
   }
-}
-
-function truncate(reason: string): string {
-  // a WebSocket close reason is at most 123 bytes of UTF-8
-  const bytes = new TextEncoder().encode(reason)
-  return bytes.byteLength <= 123 ? reason : new TextDecoder().decode(bytes.subarray(0, 120))
 }

@@ -86,3 +86,10 @@ export class RelayError extends Error {
 export function closeCode(code: ErrorCodeName): number {
   return 4000 + ErrorCode[code]
 }
+
+/** The WebSocket close reason for `code`: `CODE: message`, cut to the 123 bytes of UTF-8 allowed. */
+export function closeReason(code: ErrorCodeName, message: string): string {
+  const reason = `${code}: ${message}`
+  const bytes = new TextEncoder().encode(reason)
+  return bytes.byteLength <= 123 ? reason : new TextDecoder().decode(bytes.subarray(0, 120))
+}

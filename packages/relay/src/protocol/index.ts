@@ -12,7 +12,7 @@ export {
   openNamespace,
   PROTOCOL_VERSION
 } from './constants.ts'
-export { closeCode, ErrorCode, type ErrorCodeName, errorName, RelayError } from './errors.ts'
+export { closeCode, closeReason, ErrorCode, type ErrorCodeName, errorName, RelayError } from './errors.ts'
 export {
   decodeMessage,
   encodeMessage,
