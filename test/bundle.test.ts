@@ -22,7 +22,10 @@ const ISOMORPHIC: Record<string, string[]> = {
   wire: ['src/index.ts'],
   corestore: ['src/index.ts'],
   hyperbee: ['src/index.ts'],
+  hyperblobs: ['src/index.ts'],
   hyperdrive: ['src/index.ts'],
+  localdrive: ['src/index.ts', 'src/browser.ts'],
+  'mirror-drive': ['src/index.ts'],
   autobase: ['src/index.ts'],
   swarm: ['src/index.ts']
 }
