@@ -8,11 +8,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hypercore } from '@orchard/hypercore'
 import { openMemoryStorage } from '@orchard/storage'
+import { Swarm } from '@orchard/swarm'
 import { WireError } from '@orchard/wire'
 import RealHypercore from 'hypercore'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { relayNode } from '../src/client/index.ts'
 import type { RelayServer } from '../src/index.ts'
-import { hex, live, type Native, setupNet, tamperingSocket, until, wsTo } from './helpers-swarm.ts'
+import {
+  FAST_BACKOFFS,
+  hex,
+  live,
+  type Native,
+  setupNet,
+  tamperingSocket,
+  until,
+  wsTo
+} from './helpers-swarm.ts'
 
 let env: Awaited<ReturnType<typeof setupNet>>
 let relay: RelayServer
@@ -91,6 +102,24 @@ describe('a tab swarm through the relay ⟷ the real hyperswarm + hypercore', ()
     await real.append('native 3')
     expect(await oursReader.get(3, { timeout: 15_000 })).toBe('native 3')
     expect(hex(await oursReader.treeHash(4))).toBe(hex(await real.treeHash(4)))
+  })
+
+  it('new Swarm({ relay: relayNode(url) }): the swarm opens its own relay session with its key and finds the native peer by topic', async () => {
+    const native = env.native()
+    const swarm = new Swarm({ relay: relayNode(() => wsTo(relay.url)), backoffs: FAST_BACKOFFS, jitter: 0 })
+    env.defer(() => swarm.destroy())
+    swarm.on('connection', (conn) => conn.on('error', () => {}))
+    const topic = randomTopic()
+    await native.join(Buffer.from(topic)).flushed()
+    await swarm.join(topic).flushed()
+    await swarm.flush()
+    const [tc, nc] = await shared(swarm, native)
+    // the relay session acts with the swarm's own key pair, which never left this side
+    expect(hex(nc.remotePublicKey)).toBe(hex(swarm.keyPair.publicKey))
+    expect(hex(tc.remotePublicKey)).toBe(hex(native.keyPair.publicKey))
+    const got = nextData(tc)
+    nc.write(Buffer.from('through the relay'))
+    expect(new TextDecoder().decode(await got)).toBe('through the relay')
   })
 
   it('joinPeer: the tab dials a listening native peer by its public key only', async () => {

@@ -40,4 +40,12 @@ export {
 } from './peer-discovery.ts'
 export { PeerInfo, type PeerInfoEvents, Priority } from './peer-info.ts'
 export { DEFAULT_BACKOFFS, RetryTimer, type RetryTimerOptions } from './retry-timer.ts'
-export { type Firewall, Swarm, type SwarmEvents, type SwarmOptions, type SwarmStats } from './swarm.ts'
+export {
+  type Firewall,
+  type RelayConnector,
+  type RelayedDHT,
+  Swarm,
+  type SwarmEvents,
+  type SwarmOptions,
+  type SwarmStats
+} from './swarm.ts'

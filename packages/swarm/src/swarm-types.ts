@@ -9,8 +9,14 @@ export type Firewall = (remotePublicKey: Uint8Array, payload: unknown) => boolea
 
 /** Options of a {@link Swarm}. */
 export interface SwarmOptions {
-  /** The DHT to discover and connect on (Node: `createNodeDHT()` from `@orchard/swarm/dht`). */
-  dht: SwarmDHT
+  /** The DHT to discover and connect on (Node: `createNodeDHT()` from `@orchard/swarm/dht`). Give this or `relay`. */
+  dht?: SwarmDHT
+  /**
+   * A tab's (or worker's) way onto the DHT: a relay node, e.g. `relayNode('wss://relay.example')`
+   * from `@orchard/relay/client`. The swarm opens its DHT through it with its key pair, which never
+   * leaves the tab. Give this or `dht`.
+   */
+  relay?: RelayConnector
   /** Our static key pair: our identity to every peer (default: a fresh one, from `seed` if given). */
   keyPair?: KeyPair
   /** Seed of the default key pair. */
@@ -30,6 +36,19 @@ export interface SwarmOptions {
   /** Random extra delay of each backoff, up to this many ms. Default 500. */
   jitter?: number
 }
+
+/** What a {@link RelayConnector} opens for a swarm. */
+export interface RelayedDHT {
+  /** The DHT, through the relay. */
+  dht: SwarmDHT
+  /** The swarm's key pair (the one asked for, or a fresh one). */
+  keyPair: KeyPair
+  /** Called with the new swarm, e.g. to rejoin its topics when the relay comes back. */
+  attach?: (swarm: { topics(): Iterable<{ refresh(): Promise<unknown> }> }) => void
+}
+
+/** Opens a swarm's DHT through a relay node, for `keyPair` (or a fresh one, from `seed` if given). */
+export type RelayConnector = (opts: { keyPair?: KeyPair; seed?: Uint8Array }) => RelayedDHT
 
 /** The events of a {@link Swarm}. */
 export interface SwarmEvents {

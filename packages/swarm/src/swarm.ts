@@ -18,7 +18,14 @@ import { PeerInfo } from './peer-info.ts'
 import { RetryTimer } from './retry-timer.ts'
 import type { Firewall, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts'
 
-export type { Firewall, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts'
+export type {
+  Firewall,
+  RelayConnector,
+  RelayedDHT,
+  SwarmEvents,
+  SwarmOptions,
+  SwarmStats
+} from './swarm-types.ts'
 
 const MAX_PEERS = 64
 const MAX_PARALLEL = 3
@@ -92,10 +99,19 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** A swarm on `opts.dht`. */
   constructor(opts: SwarmOptions) {
     super()
-    if (!opts?.dht)
-      throw new TypeError('Swarm needs a dht (in Node: createNodeDHT() from @orchard/swarm/dht)')
-    this.dht = opts.dht
-    this.keyPair = opts.keyPair ?? this.dht.keyPair(opts.seed)
+    if (opts?.dht) {
+      this.dht = opts.dht
+      this.keyPair = opts.keyPair ?? this.dht.keyPair(opts.seed)
+    } else if (opts?.relay) {
+      const relayed = opts.relay({ keyPair: opts.keyPair, seed: opts.seed })
+      this.dht = relayed.dht
+      this.keyPair = relayed.keyPair
+      relayed.attach?.(this)
+    } else {
+      throw new TypeError(
+        'Swarm needs a dht (in Node: createNodeDHT() from @orchard/swarm/dht) or a relay (in a tab: relayNode(url) from @orchard/relay/client)'
+      )
+    }
     this.maxPeers = opts.maxPeers ?? MAX_PEERS
     this.maxClientConnections = opts.maxClientConnections ?? Number.POSITIVE_INFINITY
     this.maxServerConnections = opts.maxServerConnections ?? Number.POSITIVE_INFINITY

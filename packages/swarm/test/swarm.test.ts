@@ -7,7 +7,8 @@ import { Hypercore } from '@orchard/hypercore'
 import { openMemoryStorage } from '@orchard/storage'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compare } from '../src/bytes.ts'
-import type { PeerInfo, SwarmConnection } from '../src/index.ts'
+import { createNodeDHT } from '../src/dht-node.ts'
+import { type PeerInfo, Swarm, type SwarmConnection } from '../src/index.ts'
 import { FAST_BACKOFFS, hex, live, oneSharedConnection, randomTopic, setup, sleep, until } from './helpers.ts'
 
 let env: Awaited<ReturnType<typeof setup>>
@@ -144,5 +145,30 @@ describe('refusing, banning, leaving, destroying, reconnecting', () => {
     expect(a.destroyed).toBe(true)
     expect(() => a.join(topic)).toThrow(/destroyed/)
     await until(() => live(b).length === 0, 20_000, 'b to see the close')
+  })
+})
+
+describe('constructing a swarm', () => {
+  it('needs a dht or a relay, and says which', () => {
+    expect(() => new Swarm({})).toThrow(/needs a dht .* or a relay/)
+  })
+
+  it('opens its DHT through a relay connector with its own key pair', () => {
+    const dht = createNodeDHT({ bootstrap: env.testnet.bootstrap, host: '127.0.0.1' })
+    const keyPair = dht.keyPair()
+    const asked: unknown[] = []
+    const attached: unknown[] = []
+    const swarm = new Swarm({
+      keyPair,
+      relay: (opts) => {
+        asked.push(opts.keyPair)
+        return { dht, keyPair: opts.keyPair!, attach: (s) => attached.push(s) }
+      }
+    })
+    expect(asked).toEqual([keyPair])
+    expect(attached).toEqual([swarm])
+    expect(swarm.dht).toBe(dht)
+    expect(swarm.keyPair).toBe(keyPair)
+    return swarm.destroy()
   })
 })

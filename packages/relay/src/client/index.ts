@@ -26,9 +26,11 @@ export { type RelayConnectionServerOptions, RelayDHTServer, type RelayDHTServerE
 export {
   type RefreshableSwarm,
   type RelayDHTFitsSwarm,
+  type RelayNodeOptions,
   RelaySwarmDHT,
   type RelaySwarmDHTEvents,
   type RelaySwarmDHTOptions,
-  refreshOnReconnect
+  refreshOnReconnect,
+  relayNode
 } from './swarm-dht.ts'
 export type { DHTPeer, LookupReply } from './util.ts'

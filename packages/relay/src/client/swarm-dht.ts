@@ -14,7 +14,7 @@
  */
 import { keyPair as generateKeyPair, type KeyPair, ready } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
-import type { SwarmDHT } from '@orchard/swarm'
+import type { RelayConnector, SwarmDHT } from '@orchard/swarm'
 import { SecretStream, type WebSocketLike } from '@orchard/wire'
 import { RelayError } from '../protocol/index.ts'
 import { type RelayAnnounceOptions, RelayDHT, type RelayLookupOptions } from './relay-dht.ts'
@@ -278,6 +278,44 @@ export function refreshOnReconnect(dht: RelaySwarmDHT, swarm: RefreshableSwarm):
   }
   dht.on('session', onsession)
   return () => dht.off('session', onsession)
+}
+
+/** Options of {@link relayNode}. */
+export interface RelayNodeOptions {
+  /** Delays (ms) before successive reconnect attempts (see {@link RelaySwarmDHTOptions}). */
+  reconnectDelays?: number[]
+}
+
+/**
+ * A swarm's way onto the DHT through the relay node at `url` (or through the WebSockets `url`
+ * opens): pass it as `@orchard/swarm`'s `relay` option. The swarm's key pair stays in the tab; the
+ * session reconnects when the relay goes away, and the swarm's topics are announced and looked up
+ * again on each new session.
+ *
+ * ```ts
+ * const swarm = new Swarm({ relay: relayNode('wss://relay.example') })
+ * swarm.on('connection', (conn) => core.replicate(conn))
+ * swarm.join(topic)
+ * ```
+ */
+export function relayNode(url: string | (() => WebSocketLike), opts: RelayNodeOptions = {}): RelayConnector {
+  const socket =
+    typeof url === 'string'
+      ? () => {
+          const WS = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket
+          if (!WS) {
+            throw new TypeError(
+              'relayNode(url) needs a global WebSocket; here pass a socket factory, e.g. () => new WebSocket(url) from the ws package'
+            )
+          }
+          return new WS(url)
+        }
+      : url
+  return ({ keyPair, seed }) => {
+    const kp = keyPair ?? generateKeyPair(seed)
+    const dht = new RelaySwarmDHT({ socket, keyPair: kp, reconnectDelays: opts.reconnectDelays })
+    return { dht, keyPair: kp, attach: (swarm) => refreshOnReconnect(dht, swarm) }
+  }
 }
 
 type AssertTrue<T extends true> = T
