@@ -15,6 +15,7 @@
  *
  * @module \@orchard/codec
  */
+export * from './byte-ops.ts'
 export * from './bytes.ts'
 export * from './compose.ts'
 export * from './numbers.ts'

@@ -7,6 +7,7 @@
  * sessions of that anchor's core. A core whose last session closed, and that no peer
  * replicates, is closed after a few collection rounds (corestore 7 waits four rounds of 2 s).
  */
+import { toHex } from '@orchard/codec'
 import type { KeyPair } from '@orchard/crypto'
 import { createManifest, Hypercore, type Manifest } from '@orchard/hypercore'
 import type { BatchOp, Storage } from '@orchard/storage'
@@ -60,12 +61,8 @@ export interface CoreEntry {
 const GC_INTERVAL = 2000
 const GC_STRIKES = 4
 
-/** Hex of a discovery key: the map key of open cores. */
-export function toHex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.byteLength; i++) s += bytes[i]!.toString(16).padStart(2, '0')
-  return s
-}
+/** Hex of a discovery key (the map key of open cores): `@orchard/codec`'s. */
+export { toHex }
 
 /**
  * A core opened by key alone learns a manifest a later `get` gives (as corestore 7's sessions

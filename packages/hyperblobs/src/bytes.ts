@@ -18,25 +18,7 @@ export function toBytes(value: unknown, what = 'a blob'): Uint8Array {
   throw new BadArgumentError(`${what} must be a Uint8Array or a string`)
 }
 
-/** Concatenates byte strings into a new one. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let len = 0
-  for (const p of parts) len += p.byteLength
-  const out = new Uint8Array(len)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.byteLength
-  }
-  return out
-}
-
-/** Whether two byte strings are equal. */
-export function equals(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
+export { concatBytes as concat, equalBytes as equals } from '@orchard/codec'
 
 /**
  * A 64-bit FNV-1a-style fingerprint (two independent 32-bit lanes) plus the length, as a map key.

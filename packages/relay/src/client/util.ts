@@ -60,16 +60,5 @@ export class ReplyQueue implements AsyncIterable<LookupReply> {
   }
 }
 
-/** Lower-case hex of `bytes`. */
-export function hex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.byteLength; i++) s += bytes[i]!.toString(16).padStart(2, '0')
-  return s
-}
-
-/** True when `a` and `b` hold the same bytes. */
-export function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
-  return true
-}
+/** Lower-case hex, and byte equality: `@orchard/codec`'s. */
+export { equalBytes as equal, toHex as hex } from '@orchard/codec'
