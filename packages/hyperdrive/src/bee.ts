@@ -1,9 +1,10 @@
 /**
  * The metadata bee: how a drive opens it, and how listings read it — ranges of the files sub as
  * async-iterable streams. A recursive listing is one range read of `[folder + '/', folder + '0')`;
- * a shallow one (`readdir`, `list` with `recursive: false`) peeks the first key after each child
- * name and then jumps past that child's subtree, as hyperdrive does, so it costs one lookup per
- * child rather than a scan of everything below the folder.
+ * a shallow one (`readdir`, `list` with `recursive: false`) reads the folder's keys in order and,
+ * at each sub-folder, jumps past that child's subtree (as hyperdrive's peek per child does), so it
+ * costs one lookup per sub-folder plus a sequential read of the files, never a scan of everything
+ * below the folder.
  */
 import type { Corestore } from '@orchard/corestore'
 import { type Batch, BeeStream, Hyperbee, type RangeOptions, type Source } from '@orchard/hyperbee'
@@ -96,17 +97,29 @@ export function shallowStream<T extends string | Entry>(
   let prev = '/'
   let prevName = ''
   const readOpts = { ...beeReadOptions(opts), ...ENTRY_ENCODINGS }
+  // one range read runs on while the children are files (contiguous keys); a sub-folder ends it,
+  // and the next read starts past that folder's subtree
+  let run: BeeStream<Entry> | null = null
   const source: Source<T> = {
     open: async () => {},
     async next() {
       while (true) {
-        const node = (await db.peek(prefixRange(folder, prev), readOpts)) as Entry | null
-        if (!node) return null
+        run ??= db.createReadStream(prefixRange(folder, prev), readOpts) as unknown as BeeStream<Entry>
+        const r = await run.next()
+        if (r.done) {
+          run = null
+          return null
+        }
+        const node = r.value
         const suffix = node.key.slice(folder.length + 1)
         const i = suffix.indexOf('/')
         const name = i === -1 ? suffix : suffix.slice(0, i)
         // after a file, continue right after it; after a folder, jump past its whole subtree
         prev = `/${name}${i === -1 ? '' : '0'}`
+        if (i !== -1) {
+          await run.destroy()
+          run = null
+        }
         // a file and a folder of the same name (`/a` and `/a/b`): the name is listed once
         if (name === prevName) continue
         prevName = name
@@ -114,7 +127,10 @@ export function shallowStream<T extends string | Entry>(
         return (names ? name : node) as T
       }
     },
-    close: async () => {}
+    close: async () => {
+      await run?.destroy()
+      run = null
+    }
   }
   return new BeeStream(source)
 }
