@@ -9,7 +9,8 @@
 import type { Corestore } from '@orchard/corestore'
 import { type Batch, BeeStream, Hyperbee, type RangeOptions, type Source } from '@orchard/hyperbee'
 import { ENTRY_ENCODINGS, type Entry } from './entry.ts'
-import type { HyperdriveOptions } from './options.ts'
+import { InvalidOperationError } from './errors.ts'
+import type { DriveDiffEntry, HyperdriveOptions } from './options.ts'
 import { prefixRange } from './paths.ts'
 
 /** The bee (or batch) a drive reads. */
@@ -133,4 +134,27 @@ export function shallowStream<T extends string | Entry>(
     }
   }
   return new BeeStream(source)
+}
+
+/** What changed below `folder` between `db` and `version` (or another bee), as drive diff entries. */
+export function diffStream(
+  db: DriveBee,
+  version: number | Hyperbee<unknown, unknown>,
+  folder: string,
+  opts: RangeOptions | undefined
+): BeeStream<DriveDiffEntry> {
+  if (!(db instanceof Hyperbee)) throw new InvalidOperationError('a batch has no history to diff')
+  return db.createDiffStream(version, prefixRange(folder), {
+    ...opts,
+    ...ENTRY_ENCODINGS
+  }) as unknown as BeeStream<DriveDiffEntry>
+}
+
+/** The key the drive `new Hyperdrive(corestore)` would have, without opening the drive. */
+export async function driveKey(corestore: Corestore): Promise<Uint8Array> {
+  const bee = makeBee(null, corestore, {})
+  await bee.ready()
+  const key = bee.core.key!
+  await bee.close()
+  return key
 }

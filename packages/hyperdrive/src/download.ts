@@ -3,9 +3,9 @@
  * metadata needed is read first (the entry, the listing, or the diff), then one blobs-core download
  * per file. `done()` resolves when every file's blocks are stored; `destroy()` stops them all.
  */
-import type { Download as CoreDownload } from '@orchard/hypercore'
+import type { Download as CoreDownload, Hypercore } from '@orchard/hypercore'
 import type { ReadOptions } from './bee.ts'
-import { type Blobs, blockMapOf } from './blobs.ts'
+import { type Blobs, blockMapOf, hasBlob } from './blobs.ts'
 import type { Hyperdrive } from './drive.ts'
 import type { BlobId } from './entry.ts'
 import type { Ignore } from './paths.ts'
@@ -171,4 +171,33 @@ async function downloadBlob(blobs: Blobs, blob: BlobId): Promise<CoreDownload> {
   if (!blob.blockMap) return blobs.core.download({ start: blob.blockOffset, length: blob.blockLength })
   const map = await blockMapOf(blobs, blob)
   return blobs.core.download({ blocks: map ? map.blocks.map((b) => b.index) : [] })
+}
+
+/**
+ * Whether the contents of `path` are stored locally — for a folder (a path ending in `/`, or one
+ * without an entry), whether every file inside is; false for a missing path.
+ */
+export async function storedLocally(drive: Hyperdrive, path: string): Promise<boolean> {
+  const blobs = await drive.getBlobs()
+  const entry = !path || path.endsWith('/') ? null : await drive.entry(path)
+  if (entry) return entry.value.blob ? hasBlob(blobs, entry.value.blob) : false
+  let isDir = false
+  for await (const e of drive.list(path)) {
+    isDir = true
+    if (e.value.blob && !(await hasBlob(blobs, e.value.blob))) return false
+  }
+  return isDir
+}
+
+/** `downloadRange`: block ranges of the metadata core and of the blobs core, as one download. */
+export async function downloadRanges(
+  drive: Hyperdrive,
+  dbRanges: Parameters<Hypercore['download']>[0][],
+  blobRanges: Parameters<Hypercore['download']>[0][]
+): Promise<Download> {
+  await drive.ready()
+  const downloads = dbRanges.map((r) => drive.core.download(r))
+  const blobs = await drive.getBlobs()
+  for (const r of blobRanges) downloads.push(blobs.core.download(r))
+  return new Download(drive, null, { downloads })
 }

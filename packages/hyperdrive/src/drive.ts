@@ -6,12 +6,14 @@
  */
 import type { Corestore } from '@orchard/corestore'
 import { Emitter } from '@orchard/events'
-import { Batch, type BeeStream, Hyperbee, type RangeOptions } from '@orchard/hyperbee'
-import { BlockNotAvailableError, type Hypercore, type Manifest } from '@orchard/hypercore'
+import { Batch, type BeeStream, type Hyperbee, type RangeOptions } from '@orchard/hyperbee'
+import { BlockNotAvailableError, type Hypercore } from '@orchard/hypercore'
 import {
   beeReadOptions,
   type DriveBee,
   type DriveStream,
+  diffStream,
+  driveKey,
   entryStream,
   isOptions,
   makeBee,
@@ -24,11 +26,10 @@ import {
   blobsCoreFromHeader,
   blobsLengthAt,
   createBlobsCore,
-  hasBlob,
   openBlobs
 } from './blobs.ts'
 import { contentKeyOf, contentManifest } from './content-key.ts'
-import { Download, type DownloadOptions } from './download.ts'
+import { Download, type DownloadOptions, downloadRanges, storedLocally } from './download.ts'
 import { ENTRY_ENCODINGS, type Entry, type EntryValue, entryValue, isEntry } from './entry.ts'
 import {
   BadArgumentError,
@@ -467,16 +468,8 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
    * Whether the contents of `path` are stored locally — for a folder (a path ending in `/`, or one
    * without an entry), whether every file inside is; false for a missing path.
    */
-  async has(path: string): Promise<boolean> {
-    const blobs = await this.getBlobs()
-    const entry = !path || path.endsWith('/') ? null : await this.entry(path)
-    if (entry) return entry.value.blob ? hasBlob(blobs, entry.value.blob) : false
-    let isDir = false
-    for await (const e of this.list(path)) {
-      isDir = true
-      if (e.value.blob && !(await hasBlob(blobs, e.value.blob))) return false
-    }
-    return isDir
+  has(path: string): Promise<boolean> {
+    return storedLocally(this, path)
   }
 
   // --- listing ------------------------------------------------------------------------------------
@@ -518,12 +511,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
     opts?: RangeOptions
   ): BeeStream<DriveDiffEntry> {
     if (typeof folder === 'object' && folder !== null && !opts) return this.diff(version, null, folder)
-    const f = normalizeFolder(folder as string | null | undefined)
-    if (!(this.db instanceof Hyperbee)) throw new InvalidOperationError('a batch has no history to diff')
-    return this.db.createDiffStream(version, prefixRange(f), {
-      ...opts,
-      ...ENTRY_ENCODINGS
-    }) as unknown as BeeStream<DriveDiffEntry>
+    return diffStream(this.db, version, normalizeFolder(folder as string | null | undefined), opts)
   }
 
   /** Yields `[current, previous]` drive snapshots each time something below `folder` changes. */
@@ -560,11 +548,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
     dbRanges: Parameters<Hypercore['download']>[0][],
     blobRanges: Parameters<Hypercore['download']>[0][]
   ): Promise<Download> {
-    await this.ready()
-    const downloads = dbRanges.map((r) => this.core.download(r))
-    const blobs = await this.getBlobs()
-    for (const r of blobRanges) downloads.push(blobs.core.download(r))
-    return new Download(this, null, { downloads })
+    return downloadRanges(this, dbRanges, blobRanges)
   }
 
   // --- maintenance --------------------------------------------------------------------------------
@@ -604,26 +588,11 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
   // --- statics ------------------------------------------------------------------------------------
 
   /** The key the drive `new Hyperdrive(corestore)` would have, without opening the drive. */
-  static async getDriveKey(corestore: Corestore): Promise<Uint8Array> {
-    const bee = makeBee(null, corestore, {})
-    await bee.ready()
-    const key = bee.core.key!
-    await bee.close()
-    return key
-  }
-
+  static readonly getDriveKey: (corestore: Corestore) => Promise<Uint8Array> = driveKey
   /** The blobs core key of a drive, from its metadata core or its manifest (null for compat drives). */
-  static getContentKey(source: Hypercore<unknown> | Manifest, key?: Uint8Array | null): Uint8Array | null {
-    return contentKeyOf(source, key)
-  }
-
+  static readonly getContentKey: typeof contentKeyOf = contentKeyOf
   /** The blobs core manifest of a drive with metadata manifest `manifest` (null for version 0). */
-  static getContentManifest(manifest: Manifest, key?: Uint8Array | null): Manifest | null {
-    return contentManifest(manifest, key)
-  }
-
+  static readonly getContentManifest: typeof contentManifest = contentManifest
   /** The key `name` is stored under (see `normalizePath` in the paths module). */
-  static normalizePath(name: string): string {
-    return normalizePath(name)
-  }
+  static readonly normalizePath: typeof normalizePath = normalizePath
 }

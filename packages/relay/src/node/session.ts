@@ -500,8 +500,7 @@ export class Session implements TabBridge {
         this.close('SIGN_TIMEOUT', `no answer to a handshake step of stream ${stream}`)
       }, this.#ctx.limits.signTimeout)
       this.#steps.set(stream, { resolve, reject, timer })
-      // the last step of a connection the tab dials: once it opens the reply it knows the session
-      // keys, and its first stream bytes may come before its answer (held until the stream opens)
+      // a dialled connection's last step: the tab's first stream bytes may now come early (held)
       if (op === HandshakeOp.RECV) this.#streams.get(stream)?.acceptEarlyData()
       this.#send({ type: 'HANDSHAKE', stream, op, data })
     })
