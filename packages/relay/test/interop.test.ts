@@ -72,18 +72,10 @@ describe('a tab through the relay and a real hyperswarm peer', () => {
   })
 
   it('a tab connects to a real hyperswarm server by its public key only; keys and messages are right both ways', async () => {
-    const kp = keyPair()
-    const tab = await openTab(relay.url, kp)
-    const swarm = nativeSwarm()
+    const { kp, tab, swarm, conn, nativeConn } = await tabDialsListeningNative()
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
-      const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
-      await swarm.listen()
-      const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
-      expect(await conn.opened).toBe(true)
       // opened means connected, as with hyperdht (the first frames went ahead of the connection)
       expect((conn.rawStream as unknown as { connected: boolean }).connected).toBe(true)
-      const nativeConn = await native
       expect(hex(nativeConn.remotePublicKey)).toBe(hex(kp.publicKey))
       expect(hex(conn.remotePublicKey!)).toBe(hex(swarm.keyPair.publicKey))
       expect(conn.isInitiator).toBe(true)
@@ -101,16 +93,8 @@ describe('a tab through the relay and a real hyperswarm peer', () => {
   })
 
   it('a burst from the tab larger than the DHT stream takes at once: the relay stops reading the tab until it drains, and every byte arrives in order', async () => {
-    const kp = keyPair()
-    const tab = await openTab(relay.url, kp)
-    const swarm = nativeSwarm()
+    const { tab, swarm, conn, nativeConn } = await tabDialsListeningNative()
     try {
-      // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
-      const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
-      await swarm.listen()
-      const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
-      expect(await conn.opened).toBe(true)
-      const nativeConn = await native
       const metric = async () => {
         const text = await (await fetch(`${relay.url.replace('ws', 'http')}/metrics`)).text()
         return Number(/^orchard_relay_backpressure_total (\d+)$/m.exec(text)![1])
@@ -153,6 +137,19 @@ describe('a tab through the relay and a real hyperswarm peer', () => {
     }
   })
 })
+
+/** A tab that dialled a listening real hyperswarm by its key: both ends, once open. */
+async function tabDialsListeningNative() {
+  const kp = keyPair()
+  const tab = await openTab(relay.url, kp)
+  const swarm = nativeSwarm()
+  // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
+  const native = new Promise<any>((resolve) => swarm.on('connection', resolve))
+  await swarm.listen()
+  const conn = tab.connect(swarm.keyPair.publicKey, { keyPair: kp })
+  expect(await conn.opened).toBe(true)
+  return { kp, tab, swarm, conn, nativeConn: await native }
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: the real hyperswarm is untyped
 function nativeSwarm(): any {

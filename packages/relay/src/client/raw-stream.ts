@@ -26,8 +26,6 @@ export interface RawStreamSink {
 export class RelayedRawStream extends Duplex {
   /** The session's id of this stream. */
   readonly stream: number
-  /** True once the relay reported the DHT stream connected. */
-  connected: boolean
   readonly #sink: RawStreamSink
   readonly #maxData: number
   #remoteClosed = false
@@ -44,14 +42,17 @@ export class RelayedRawStream extends Duplex {
     this.#sink = sink
     this.stream = stream
     this.#maxData = maxData
-    this.connected = connected
     this.connecting = !connected
+  }
+
+  /** True once the relay reported the DHT stream connected. */
+  get connected(): boolean {
+    return !this.connecting
   }
 
   /** @internal the relay reported the DHT stream connected: send what waited. */
   connect(): void {
-    if (this.connected) return
-    this.connected = true
+    if (!this.connecting) return
     this.connecting = false
     const queued = this.#queued
     this.#queued = []
@@ -65,7 +66,7 @@ export class RelayedRawStream extends Duplex {
 
   write(chunk: Uint8Array): boolean {
     if (this.destroyed) return false
-    if (!this.connected) {
+    if (this.connecting) {
       if (this.#queued.length === 0 && this.#earlyBytes + chunk.byteLength <= EARLY_DATA_MAX) {
         this.#earlyBytes += chunk.byteLength
         return this.#send(chunk)
@@ -103,7 +104,7 @@ export class RelayedRawStream extends Duplex {
   }
 
   protected _end(): void {
-    if (this.connected) this.#sink.sendEnd(this.stream)
+    if (!this.connecting) this.#sink.sendEnd(this.stream)
     else this.#ended = true
   }
 
