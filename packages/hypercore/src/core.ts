@@ -512,6 +512,10 @@ export class Core extends Emitter<CoreEvents> {
     const accepted: PendingCommit[] = []
     let upgrade: PendingCommit | null = null
     const newBits = new Set<number>()
+    // Pipelined requests each carry the siblings their requester lacked when asking, so the
+    // batches of one flush repeat the same upper nodes: store each node once, and not at all when
+    // it is already stored (cached nodes are stored nodes; the tree only grows between reorgs).
+    const putNodes = new Set<number>()
     for (const it of items) {
       // only one upgrade per batch: a second one was verified against the old head
       if (!this.tree.commitable(it.batch) || (it.batch.upgraded && upgrade !== null)) {
@@ -520,7 +524,11 @@ export class Core extends Emitter<CoreEvents> {
       }
       if (it.batch.upgraded) upgrade = it
       accepted.push(it)
-      for (const node of it.batch.nodes) ops.push(this.storage.putTreeNode(node))
+      for (const node of it.batch.nodes) {
+        if (putNodes.has(node.index) || this.tree.reader.peek(node.index) !== undefined) continue
+        putNodes.add(node.index)
+        ops.push(this.storage.putTreeNode(node))
+      }
       if (it.block && !this.bitfield.get(it.block.index)) {
         ops.push(this.storage.putBlock(it.block.index, it.block.value))
         this.bitfield.set(it.block.index, true)

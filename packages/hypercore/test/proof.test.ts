@@ -158,6 +158,34 @@ function clone(p: Proof): Proof {
   }
 }
 
+describe('block proofs that carry more of the path than the reader lacks', () => {
+  // Pipelined requests ask for the siblings missing when they were sent; earlier answers then
+  // bring the upper path first. Verification stops at the first node the reader trusts.
+  it('verify up to the first trusted node and keep none of the unused siblings, even garbage ones', async () => {
+    const writer = await writerWith([64])
+    const reader = await new Reader(writer).open()
+    await reader.apply(await proofFrom(writer, { upgrade: { start: 0, length: 64 } }))
+    // learn block 0's whole path: its upper siblings are now trusted nodes
+    reader.tree.reader.add(
+      (await reader.apply(await proofFrom(writer, { block: { index: 0, nodes: 6 } }))).nodes
+    )
+    expect(await reader.missingNodes(1)).toBe(0)
+    // block 1 answered with all 6 levels, the top one tampered: the leaf pair's parent (node 1)
+    // is trusted, so the top sibling is never used, and it is not kept
+    const proof = await proofFrom(writer, { block: { index: 1, nodes: 6 } })
+    expect(proof.block!.nodes).toHaveLength(6)
+    const top = proof.block!.nodes[5]!
+    top.hash = top.hash.map((b) => b ^ 0xff)
+    const batch = await reader.apply(proof)
+    expect(batch.nodes.map((n) => n.index)).toEqual([2, 0])
+    // a tampered sibling below the trusted node is still caught
+    const bad = await proofFrom(writer, { block: { index: 1, nodes: 6 } })
+    bad.block!.nodes[0]!.hash = bad.block!.nodes[0]!.hash.map((b) => b ^ 1)
+    await expect(reader.apply(bad)).rejects.toBeInstanceOf(HypercoreError)
+    await writer.close()
+  })
+})
+
 describe('tampered proofs are rejected with typed errors', () => {
   it('fails verification for ≥ 500 single tamperings across hashes, signatures, indexes, sizes and lengths', async () => {
     const writer = await writerWith([9])

@@ -48,7 +48,12 @@ function checkShape(proof: Proof): void {
   }
 }
 
-function foldUp(ite: TreeIterator, first: TreeNode, q: NodeQueue, out: TreeNode[]): TreeNode {
+/** Trusted nodes at hand without a storage read (the tree's node cache). */
+interface Known {
+  peek(index: number): TreeNode | undefined
+}
+
+function foldUp(ite: TreeIterator, first: TreeNode, q: NodeQueue, out: TreeNode[], known?: Known): TreeNode {
   let root = first
   out.push(root)
   while (q.length > 0) {
@@ -56,6 +61,11 @@ function foldUp(ite: TreeIterator, first: TreeNode, q: NodeQueue, out: TreeNode[
     root = parentNode(ite.parent(), root, sibling)
     if (!Number.isSafeInteger(root.size)) throw new InvalidProofError('node sizes overflow')
     out.push(sibling, root)
+    // Pipelined requests ask for the siblings they lacked when sent; by the time an answer
+    // arrives, earlier answers have usually brought the upper path. Once the computed node
+    // is one we trust, the rest of the path proves nothing more: stop hashing there (the caller
+    // compares the two and keeps none of the unused, unverified siblings).
+    if (known !== undefined && known.peek(root.index) !== undefined) return root
   }
   return root
 }
@@ -64,7 +74,7 @@ function foldUp(ite: TreeIterator, first: TreeNode, q: NodeQueue, out: TreeNode[
  * Folds the block/hash/seek parts of a proof into the root of the subtree they cover, collecting
  * every node they imply into `out`. Returns null when the proof has none of them.
  */
-export function verifyTree(proof: Proof, out: TreeNode[]): TreeNode | null {
+export function verifyTree(proof: Proof, out: TreeNode[], known?: Known): TreeNode | null {
   const { block, hash, seek } = proof
   const untrusted = block
     ? { index: 2 * block.index, value: block.value, nodes: block.nodes }
@@ -84,7 +94,8 @@ export function verifyTree(proof: Proof, out: TreeNode[]): TreeNode | null {
   const ite = new TreeIterator(untrusted.index)
   const q = new NodeQueue(untrusted.nodes, root)
   const first = untrusted.value ? blockNode(ite.index, untrusted.value) : q.shift(ite.index)
-  const top = foldUp(ite, first, q, out)
+  // only a lone block or hash proof may stop early: an upgrade or seek consumes the whole path
+  const top = foldUp(ite, first, q, out, proof.upgrade || seek ? undefined : known)
   if (q.extra !== null) throw new InvalidProofError('the seek proof does not connect to the block proof')
   return top
 }
@@ -177,7 +188,7 @@ export function verifyProof(
     throw new InvalidProofError(`the proof is for fork ${proof.fork}, the tree is at fork ${state.fork}`)
   }
   const batch = new TreeBatch(state)
-  let unverified = verifyTree(proof, batch.nodes)
+  let unverified = verifyTree(proof, batch.nodes, reader.peek ? (reader as Known) : undefined)
   if (proof.upgrade && verifyUpgrade(proof, unverified, batch, prologue)) unverified = null
   if (unverified === null) return batch
   // the proof must connect to a node we already trust: from the cache when we can (no await)
