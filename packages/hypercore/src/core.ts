@@ -12,6 +12,7 @@ import type { BatchOp, Storage } from '@orchard/storage'
 import type { Bitfield } from './bitfield.ts'
 import type { BitfieldStore } from './bitfield-store.ts'
 import { equal, pushAll } from './bytes.ts'
+import { PendingCommits } from './commits.ts'
 import { type CoreOpenOptions, loadCore, RECORD_VERSION } from './core-open.ts'
 import { type BlockEncryption, encryptAll } from './encryption.ts'
 import {
@@ -53,17 +54,6 @@ export interface DownloadMeta {
   elapsed: number
 }
 
-/** A verified piece of a peer's data, waiting for the group commit. */
-interface PendingCommit {
-  batch: TreeBatch
-  block: { index: number; value: Uint8Array } | null
-  manifest: Manifest | null
-  from: unknown
-  request: DownloadMeta | null
-  resolve: (applied: boolean) => void
-  reject: (err: unknown) => void
-}
-
 /**
  * The state every session of one hypercore shares (identity, Merkle tree, bitfield, storage, waits,
  * replicator), reached as `session.core`. Exported for sibling packages and tests; not a stable API.
@@ -95,8 +85,8 @@ export class Core extends Emitter<CoreEvents> {
   #sessions = 1
   #closing: Promise<void> | null = null
   readonly #closeStorage: boolean
-  #pending: PendingCommit[] = []
-  #flushQueued = false
+  /** Verified downloads waiting for their group commit. */
+  readonly #commits: PendingCommits
 
   private constructor(init: Awaited<ReturnType<typeof loadCore>>, opts: CoreOpenOptions) {
     super()
@@ -110,6 +100,7 @@ export class Core extends Emitter<CoreEvents> {
     this.keyPair = init.keyPair
     this.encryption = init.encryption
     this.tree = init.tree
+    this.#commits = new PendingCommits(this)
     this.tree.prologue = this.verifier?.prologue ?? null
     this.bitfieldStore = init.bitfield
     this.contiguousLength = init.contiguousLength
@@ -266,8 +257,8 @@ export class Core extends Emitter<CoreEvents> {
         // the first write of a core opened by key: the signer's own manifest makes it verifiable
         const manifest = this.#signerManifest(keyPair)
         if (manifest) {
-          await this.#write(this.#manifestOps(manifest), 'the manifest')
-          this.#adoptManifest(manifest)
+          await this.#write(this.manifestOps(manifest), 'the manifest')
+          this.adoptManifest(manifest)
         }
       }
       const stored = encryption ? await encryptAll(encryption, start, this.tree.fork, blocks) : blocks
@@ -328,6 +319,7 @@ export class Core extends Emitter<CoreEvents> {
   truncate(length: number, fork: number, keyPair: KeyPair): Promise<void> {
     return this.mutex.run(async () => {
       this.assertOpen()
+      this.#commits.verified.clear()
       const batch = await this.tree.truncate(length, fork)
       const signature = this.verifier!.sign(batch, keyPair)
       await this.#rewrite(batch, signature, length, [])
@@ -417,6 +409,11 @@ export class Core extends Emitter<CoreEvents> {
     return this.tree.proof(req, value)
   }
 
+  /** Whether tree node `index` is held: 1 stored (cached), 2 verified and not yet stored, 0 not. */
+  knownNode(index: number): 0 | 1 | 2 {
+    return this.#commits.verified.held(index)
+  }
+
   /** The manifest to send a peer that asked for it (compat cores have none to send). */
   manifestForPeer(): Manifest | null {
     return this.compat ? null : this.manifest
@@ -443,7 +440,7 @@ export class Core extends Emitter<CoreEvents> {
       learned = manifest
       this.tree.prologue = verifier.prologue
     }
-    const verified = this.tree.verify(proof)
+    const verified = this.tree.verify(proof, this.#commits.verified)
     const batch = verified instanceof Promise ? await verified : verified
     if (batch.upgraded) {
       verifier!.assertValid(batch, batch.signature) // throws a typed error saying why
@@ -451,11 +448,7 @@ export class Core extends Emitter<CoreEvents> {
     }
     const block = proof.block ? { index: proof.block.index, value: proof.block.value } : null
     return new Promise((resolve, reject) => {
-      this.#pending.push({ batch, block, manifest: learned, from, request, resolve, reject })
-      if (!this.#flushQueued) {
-        this.#flushQueued = true
-        this.mutex.run(() => this.#flush()).catch(() => {})
-      }
+      this.#commits.add({ batch, block, manifest: learned, from, request, resolve, reject })
     })
   }
 
@@ -478,96 +471,25 @@ export class Core extends Emitter<CoreEvents> {
     return this.mutex.run(async () => {
       if (this.manifest !== null || this.closed) return
       this.verifierFor(manifest) // throws InvalidManifestError unless it hashes to our key
-      await this.#write(this.#manifestOps(manifest), 'the manifest')
-      this.#adoptManifest(manifest)
+      await this.#write(this.manifestOps(manifest), 'the manifest')
+      this.adoptManifest(manifest)
     })
   }
 
   /** Ops that store a learned manifest with the core (none if we know ours). */
-  #manifestOps(manifest: Manifest | null): BatchOp[] {
+  manifestOps(manifest: Manifest | null): BatchOp[] {
     if (!manifest || this.manifest) return []
     this.#auth = { ...this.#auth, manifest: encodeManifest(manifest) }
     return [this.storage.putAuth(this.#auth)]
   }
 
   /** Adopts a learned manifest once it is stored. */
-  #adoptManifest(manifest: Manifest | null): void {
+  adoptManifest(manifest: Manifest | null): void {
     if (!manifest || this.manifest) return
     this.manifest = manifest
     this.verifier = new Verifier(this.key, manifest)
     this.tree.prologue = this.verifier.prologue
     this.emit('manifest')
-  }
-
-  /** Commits the queued verified data: one storage batch for everything still applicable. */
-  async #flush(): Promise<void> {
-    this.#flushQueued = false
-    const items = this.#pending
-    this.#pending = []
-    if (this.closed) {
-      for (const it of items) it.reject(new SessionClosedError('the core is closed'))
-      return
-    }
-    const ops: BatchOp[] = []
-    const accepted: PendingCommit[] = []
-    let upgrade: PendingCommit | null = null
-    const newBits = new Set<number>()
-    // Pipelined requests each carry the siblings their requester lacked when asking, so the
-    // batches of one flush repeat the same upper nodes: store each node once, and not at all when
-    // it is already stored (cached nodes are stored nodes; the tree only grows between reorgs).
-    const putNodes = new Set<number>()
-    for (const it of items) {
-      // only one upgrade per batch: a second one was verified against the old head
-      if (!this.tree.commitable(it.batch) || (it.batch.upgraded && upgrade !== null)) {
-        it.resolve(false)
-        continue
-      }
-      if (it.batch.upgraded) upgrade = it
-      accepted.push(it)
-      for (const node of it.batch.nodes) {
-        if (putNodes.has(node.index) || this.tree.reader.peek(node.index) !== undefined) continue
-        putNodes.add(node.index)
-        ops.push(this.storage.putTreeNode(node))
-      }
-      if (it.block && !this.bitfield.get(it.block.index)) {
-        ops.push(this.storage.putBlock(it.block.index, it.block.value))
-        this.bitfield.set(it.block.index, true)
-        newBits.add(it.block.index)
-      }
-    }
-    if (accepted.length === 0) return
-    const length = upgrade ? upgrade.batch.length : this.tree.length
-    let contiguous = this.contiguousLength
-    if (this.bitfield.get(contiguous))
-      contiguous = Math.min(length, this.bitfield.findFirst(false, contiguous))
-    pushAll(ops, this.bitfieldStore.ops(this.storage, contiguous))
-    const manifest = accepted.find((it) => it.manifest)?.manifest ?? null
-    pushAll(ops, this.#manifestOps(manifest))
-    const head = upgrade ? upgrade.batch : this.tree
-    ops.push(this.headOp(head.fork, length, contiguous, head.signature))
-    try {
-      await this.storage.storage.write(ops)
-    } catch (err) {
-      for (const i of newBits) this.bitfield.set(i, false)
-      this.bitfield.takeDirtyPages()
-      const failure = new WriteFailedError('downloaded data was not stored', { cause: err })
-      for (const it of accepted) it.reject(failure)
-      return
-    }
-    this.#adoptManifest(manifest)
-    for (const it of accepted) if (it !== upgrade) this.tree.reader.add(it.batch.nodes)
-    if (upgrade) this.tree.commit(upgrade.batch, upgrade.batch.signature)
-    this.contiguousLength = contiguous
-    if (upgrade) this.emit('append')
-    for (const it of accepted) {
-      if (it.block && newBits.delete(it.block.index)) {
-        for (const snap of this.snapshots)
-          if (it.block.index < snap.validLength) snap.later.add(it.block.index)
-        this.emit('download', it.block.index, it.block.value.byteLength, it.from, it.request)
-        this.waiters.resolve(it.block.index, it.block.value)
-      }
-      it.resolve(true)
-    }
   }
 
   /**
@@ -581,10 +503,11 @@ export class Core extends Emitter<CoreEvents> {
         throw new InvalidOperationError('the reorg ancestor is past one of the trees')
       }
       // parents left of the cut whose span reaches past it are no longer trusted
+      this.#commits.verified.clear()
       const cut = await this.tree.truncate(ancestors, batch.fork)
       pushAll(batch.deletedNodes, cut.deletedNodes)
-      await this.#rewrite(batch, batch.signature, ancestors, batch.nodes, this.#manifestOps(manifest))
-      this.#adoptManifest(manifest)
+      await this.#rewrite(batch, batch.signature, ancestors, batch.nodes, this.manifestOps(manifest))
+      this.adoptManifest(manifest)
       this.#failCutGets(ancestors)
       this.emit('truncate', ancestors, batch.fork)
     })

@@ -23,6 +23,8 @@ export class TreeBatch implements TreeState {
   signature: Uint8Array | null
   /** New nodes to store. */
   readonly nodes: TreeNode[] = []
+  /** The trusted node a verified proof connected to (it is not in `nodes`), or -1. */
+  connectsTo = -1
   /** Stored nodes to delete (a truncation's straddling parents). */
   readonly deletedNodes: number[] = []
   /** Length shared with the tree before this batch (< length of the tree after a truncation). */

@@ -13,7 +13,7 @@ import { CachedNodes } from './cache.ts'
 import { type TreeNode, type TreeNodeReader, totalSize } from './nodes.ts'
 import { generateProof, type Proof, type ProofRequest } from './proof.ts'
 import { byteOffset, nodeOrError, seekBlock, seekOrNarrow } from './seek.ts'
-import { verifyProof } from './verify.ts'
+import { type Known, verifyProof } from './verify.ts'
 
 export interface TreeHead {
   length: number
@@ -207,8 +207,8 @@ export class MerkleTree implements TreeState {
   }
 
   /** Verifies a peer's proof against this tree; see {@link verifyProof}. */
-  verify(proof: Proof): TreeBatch | Promise<TreeBatch> {
-    return verifyProof(this, this.reader, proof, this.prologue)
+  verify(proof: Proof, known?: Known): TreeBatch | Promise<TreeBatch> {
+    return verifyProof(this, this.reader, proof, this.prologue, known ?? this.reader)
   }
 
   /**

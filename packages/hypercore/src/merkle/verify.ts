@@ -48,8 +48,8 @@ function checkShape(proof: Proof): void {
   }
 }
 
-/** Trusted nodes at hand without a storage read (the tree's node cache). */
-interface Known {
+/** Trusted nodes at hand without a storage read (the node cache, and verified nodes not yet stored). */
+export interface Known {
   peek(index: number): TreeNode | undefined
 }
 
@@ -179,7 +179,8 @@ export function verifyProof(
   state: TreeState,
   reader: TreeNodeReader & { peek?(index: number): TreeNode | undefined },
   proof: Proof,
-  prologue: { hash: Uint8Array; length: number } | null
+  prologue: { hash: Uint8Array; length: number } | null,
+  known: Known | undefined = reader.peek ? (reader as Known) : undefined
 ): TreeBatch | Promise<TreeBatch> {
   checkShape(proof)
   // a proof of another fork cannot extend or fill this tree (reorgs verify against an empty tree
@@ -188,24 +189,38 @@ export function verifyProof(
     throw new InvalidProofError(`the proof is for fork ${proof.fork}, the tree is at fork ${state.fork}`)
   }
   const batch = new TreeBatch(state)
-  let unverified = verifyTree(proof, batch.nodes, reader.peek ? (reader as Known) : undefined)
+  let unverified = verifyTree(proof, batch.nodes, known)
   if (proof.upgrade && verifyUpgrade(proof, unverified, batch, prologue)) unverified = null
   if (unverified === null) return batch
   // the proof must connect to a node we already trust: from the cache when we can (no await)
   const root = unverified
   // the connecting node is already stored: it need not be written again
   if (batch.nodes[batch.nodes.length - 1] === root) batch.nodes.pop()
-  const cached = reader.peek?.(root.index)
+  batch.connectsTo = root.index
+  const cached = known?.peek(root.index)
   if (cached) {
     checkTrusted(cached, root)
     return batch
   }
   return reader.getNode(root.index).then((trusted) => {
-    if (trusted === null)
-      throw new InvalidProofError(`the proof connects to node ${root.index}, which we do not have`)
+    if (trusted === null) {
+      const err = new InvalidProofError(`the proof connects to node ${root.index}, which we do not have`)
+      unconnected.add(err)
+      throw err
+    }
     checkTrusted(trusted, root)
     return batch
   })
+}
+
+const unconnected = new WeakSet<Error>()
+
+/**
+ * Whether `err` says only that a proof stopped short of every node we hold: a peer's fault, unless
+ * we asked for that short proof ourselves (a request relying on an earlier one; see promised.ts).
+ */
+export function isUnconnectedProof(err: unknown): boolean {
+  return err instanceof Error && unconnected.has(err)
 }
 
 function checkTrusted(trusted: TreeNode, computed: TreeNode): void {

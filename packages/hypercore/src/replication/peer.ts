@@ -52,6 +52,10 @@ export interface Inflight {
   /** When it was sent (for the replicator's timeout sweep). */
   sentAt: number
   resolve: ((data: DataMessage | null) => void) | null
+  /** Proof levels asked with a block request (-1 for other requests). */
+  nodes: number
+  /** Whether those levels stop at a node an earlier request in flight brings (see promised.ts). */
+  assumes: boolean
 }
 
 export class Peer {
@@ -413,7 +417,13 @@ export class Peer {
   }
 
   /** Sends a request; data or noData resolves it through the replicator. */
-  send(req: Omit<Inflight, 'id' | 'peer' | 'sentAt'>, message: Omit<RequestMessage, 'id'>): Inflight {
+  send(
+    req: Omit<Inflight, 'id' | 'peer' | 'sentAt' | 'nodes' | 'assumes'> & {
+      nodes?: number
+      assumes?: boolean
+    },
+    message: Omit<RequestMessage, 'id'>
+  ): Inflight {
     const id = this.#allocId()
     // spelled out, not spread: one object shape for every request (this is per block)
     const inflight: Inflight = {
@@ -425,7 +435,9 @@ export class Peer {
       hash: req.hash,
       fork: req.fork,
       sentAt: Date.now(),
-      resolve: req.resolve
+      resolve: req.resolve,
+      nodes: req.nodes ?? -1,
+      assumes: req.assumes ?? false
     }
     this.inflight.set(id, inflight)
     ;(message as RequestMessage).id = id

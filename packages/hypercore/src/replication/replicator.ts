@@ -7,9 +7,11 @@
  */
 import type { Core } from '../core.ts'
 import { HypercoreError, ProtocolError } from '../errors.ts'
+import { isUnconnectedProof } from '../merkle/verify.ts'
 import { Download, type DownloadRange } from './download.ts'
 import { type DataMessage, proofOf, type RequestMessage, MESSAGE_TYPES as T } from './messages.ts'
 import type { Inflight, Peer } from './peer.ts'
+import { PromisedNodes } from './promised.ts'
 import { fetchFork } from './reorg.ts'
 import { seekBytes } from './seek.ts'
 import { wantedIndexes } from './wanted.ts'
@@ -49,6 +51,9 @@ export class Replicator {
   readonly extensions = new Map<string, ExtensionHandlers>()
   readonly #downloads = new Set<Download>()
   readonly #inflightBlocks = new Map<number, Inflight>()
+  readonly #promised = new PromisedNodes()
+  /** Blocks whose last answer relied on an earlier one that did not come: asked in full next. */
+  readonly #askInFull = new Set<number>()
   #upgrade: Inflight | null = null
   #reorging = false
   #updateQueued = false
@@ -202,7 +207,9 @@ export class Replicator {
         await this.core.applyData(proofOf(m), m.manifest, peer, request)
       }
     } catch (err) {
-      peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid data', { cause: err }))
+      // a short proof we asked for ourselves, relying on an answer that did not come: ask again
+      if (req.assumes && isUnconnectedProof(err)) this.#askInFull.add(req.block)
+      else peer.drop(err instanceof HypercoreError ? err : new ProtocolError('invalid data', { cause: err }))
     } finally {
       // the upgrade slot stays taken until the answer is applied, so no stale twin is requested
       this.#forget(req)
@@ -234,6 +241,7 @@ export class Replicator {
   }
 
   #forget(req: Inflight): void {
+    if (req.nodes >= 0) this.#promised.delete(req)
     if (req.block >= 0 && this.#inflightBlocks.get(req.block) === req) this.#inflightBlocks.delete(req.block)
     if (this.#upgrade === req) this.#upgrade = null
     req.resolve?.(null)
@@ -455,8 +463,13 @@ export class Replicator {
 
   async #requestBlock(peer: Peer, index: number): Promise<void> {
     const core = this.core
-    // how many tree levels above the block we lack, so the peer sends just those siblings
-    let nodes = core.tree.missingNodesCached(2 * index)
+    // how many tree levels above the block we lack (or an earlier request to this peer brings),
+    // so the peer sends just those siblings
+    const assume = !this.#askInFull.delete(index)
+    let nodes = assume
+      ? this.#promised.nodesFor(peer, index, core.length, core)
+      : core.tree.missingNodesCached(2 * index)
+    const assumes = assume && nodes !== null && this.#promised.assumed
     if (nodes === null) {
       this.#inflightBlocks.set(index, RESERVED)
       nodes = await core.tree.missingNodes(2 * index)
@@ -466,7 +479,16 @@ export class Replicator {
       }
     }
     const req = peer.send(
-      { block: index, upgrade: false, reorg: false, hash: -1, fork: core.fork, resolve: null },
+      {
+        block: index,
+        upgrade: false,
+        reorg: false,
+        hash: -1,
+        fork: core.fork,
+        resolve: null,
+        nodes,
+        assumes
+      },
       {
         fork: core.fork,
         block: { index, nodes },
@@ -478,6 +500,7 @@ export class Replicator {
       }
     )
     this.#inflightBlocks.set(index, req)
+    this.#promised.add(req)
   }
 
   #requestUpgrade(): void {
