@@ -37,7 +37,8 @@ export class PendingCommits {
 
   /** Queues a verified answer; `item.resolve(false)` if it no longer applies when committed. */
   add(item: PendingCommit): void {
-    this.verified.add(item.batch.nodes)
+    // verified against a tree that a truncation or reorg has replaced since: not to be relied on
+    if (item.batch.baseFork === this.#core.tree.fork) this.verified.add(item.batch.nodes)
     this.#items.push(item)
     if (this.#queued) return
     this.#queued = true
