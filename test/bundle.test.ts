@@ -27,7 +27,8 @@ const ISOMORPHIC: Record<string, string[]> = {
   localdrive: ['src/index.ts', 'src/browser.ts'],
   'mirror-drive': ['src/index.ts'],
   autobase: ['src/index.ts'],
-  swarm: ['src/index.ts']
+  swarm: ['src/index.ts'],
+  webrtc: ['src/index.ts']
 }
 
 const FORBIDDEN = new Set([...builtinModules, 'buffer', 'process', 'events', 'stream', 'util'])

@@ -1,0 +1,213 @@
+/**
+ * A simple-peer data channel as a byte {@link Duplex}. Writes are cut into binary messages of at
+ * most {@link MAX_DATACHANNEL_MESSAGE} bytes (what every SCTP stack takes); their boundaries mean
+ * nothing to the stream, whose layers above (the secret-stream) frame their own messages.
+ *
+ * Backpressure follows the channel's `bufferedAmount`: `write` returns false past a high-water
+ * mark, and `drain` comes with `bufferedamountlow` — or, on WebRTC ports without that event
+ * (`@roamhq/wrtc`), when a poll sees the buffer half empty.
+ *
+ * Data channels have no half-close, and closing one (or its connection) may drop messages still
+ * queued — `bufferedAmount` can read 0 before a send reached the transport. So the end of a
+ * side's bytes is a text message in band, `end`, which the remote answers with `end-ack` once
+ * every byte before it arrived; the connection is torn down only when both sides ended and ours
+ * was acknowledged (or the remote tore it down first), so no byte is lost to the close.
+ */
+import { Duplex, MAX_DATACHANNEL_MESSAGE } from '@orchard/wire'
+import { fromPeerError, WebRtcError } from './errors.ts'
+import type { PeerDataChannel, SimplePeerLike } from './peer.ts'
+
+/** Bytes the channel may hold unsent before `write` asks the writer to wait for `drain`. */
+export const HIGH_WATER_MARK = 1024 * 1024
+/** How often a channel without `bufferedamountlow` is checked while a writer waits. */
+const POLL_MS = 5
+/** How long a cleanly ended duplex waits for the remote to acknowledge its end before tearing down. */
+const LINGER_MS = 30_000
+/** The in-band control messages (text; the stream's bytes are always binary). */
+const END = 'end'
+const END_ACK = 'end-ack'
+
+/** Options of a {@link PeerDuplex}. */
+export interface PeerDuplexOptions {
+  /** Bytes buffered in the channel before `write` returns false (default {@link HIGH_WATER_MARK}). */
+  highWaterMark?: number
+}
+
+/**
+ * A simple-peer peer's data channel as a byte {@link Duplex} (see {@link fromSimplePeer}). While the
+ * peer is still connecting the duplex is `connecting`: writes are queued, and `connect` follows.
+ * The peer must already have its data channel, as peers from {@link createPeer} (whose channel is
+ * negotiated up front) do, and the remote must be a `PeerDuplex` too (for the in-band end).
+ */
+export class PeerDuplex extends Duplex {
+  /** The wrapped simple-peer instance; the duplex owns it (destroying one destroys the other). */
+  readonly peer: SimplePeerLike
+  readonly #highWaterMark: number
+  readonly #channel: PeerDataChannel
+  #open = false
+  #queue: Uint8Array[] = []
+  #queued = 0
+  #needsDrain = false
+  #pollTimer: ReturnType<typeof setInterval> | null = null
+  #endSent = false
+  #endReceived = false
+  #endAcked = false
+  #lingerTimer: ReturnType<typeof setTimeout> | null = null
+
+  /** Wraps `peer`, connected or still connecting; throws `CHANNEL_FAILED` when it has no data channel. */
+  constructor(peer: SimplePeerLike, opts: PeerDuplexOptions = {}) {
+    super()
+    const channel = peer._channel
+    if (channel === null) {
+      throw new WebRtcError('CHANNEL_FAILED', 'the peer has no data channel yet (create it with createPeer)')
+    }
+    this.peer = peer
+    this.#channel = channel
+    this.#highWaterMark = opts.highWaterMark ?? HIGH_WATER_MARK
+    // messages are read off the channel itself; simple-peer's own readable side is left flowing
+    // into nothing, so it buffers none of them
+    channel.addEventListener('message', (e) => this.#onMessage(e.data))
+    peer.resume()
+    if (typeof channel.bufferedAmountLowThreshold === 'number') {
+      channel.bufferedAmountLowThreshold = this.#highWaterMark / 2
+      channel.addEventListener('bufferedamountlow', () => this.#onLow())
+    }
+    peer.on('error', (err) => this.destroy(fromPeerError(err)))
+    peer.on('close', () => this.#onPeerClose())
+    if (peer.destroyed) {
+      queueMicrotask(() => this.#onPeerClose())
+    } else if (peer.connected) {
+      this.#open = true
+    } else {
+      this.connecting = true
+      peer.once('connect', () => this.#onConnect())
+    }
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.destroyed && this.#lingerTimer === null) return
+    if (data instanceof ArrayBuffer) {
+      if (!this.destroyed) this.emit('data', new Uint8Array(data))
+    } else if (ArrayBuffer.isView(data)) {
+      if (!this.destroyed) this.emit('data', new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    } else if (data === END) {
+      this.#endReceived = true
+      this.#sendControl(END_ACK)
+      this._onRemoteEnd()
+    } else if (data === END_ACK) {
+      this.#endAcked = true
+      if (this.destroyed) this.#teardown()
+    } else {
+      this.destroy(new WebRtcError('CHANNEL_FAILED', 'the data channel carried an unknown text message'))
+    }
+  }
+
+  /** The peer is gone: after both ends that is the normal close; before the remote's, its channel died. */
+  #onPeerClose(): void {
+    if (this.destroyed) this.#teardown()
+    else if (this.#endReceived) this.destroy()
+    else this.destroy(new WebRtcError('CHANNEL_FAILED', 'the data channel closed before the remote ended'))
+  }
+
+  #onConnect(): void {
+    if (this.destroyed) return
+    this.#open = true
+    this.connecting = false
+    const queued = this.#queue
+    this.#queue = []
+    this.#queued = 0
+    for (const chunk of queued) this.#send(chunk)
+    if (this.#endSent) this.#sendControl(END)
+    this.emit('connect')
+    if (this.destroyed || !this.#needsDrain) return
+    if (this.#channel.bufferedAmount >= this.#highWaterMark) this.#waitForDrain()
+    else this.#onLow()
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.destroyed) return false
+    if (!this.#open) {
+      this.#queue.push(chunk.slice())
+      // what waits for the connection counts against the high-water mark too
+      this.#queued += chunk.byteLength
+      if (this.#queued < this.#highWaterMark) return true
+      this.#needsDrain = true
+      return false
+    }
+    this.#send(chunk)
+    if (this.destroyed) return false
+    if (this.#channel.bufferedAmount < this.#highWaterMark) return true
+    this.#waitForDrain()
+    return false
+  }
+
+  #send(chunk: Uint8Array): void {
+    // `send` takes views of plain ArrayBuffers only
+    const bytes = (chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>
+    try {
+      for (let at = 0; at < bytes.byteLength; at += MAX_DATACHANNEL_MESSAGE) {
+        this.#channel.send(bytes.subarray(at, at + MAX_DATACHANNEL_MESSAGE))
+      }
+    } catch (err) {
+      // the channel went away under us (closing): the peer's own close follows
+      this.destroy(fromPeerError(err as Error))
+    }
+  }
+
+  #sendControl(message: string): void {
+    if (!this.#open || this.peer.destroyed) return
+    try {
+      this.#channel.send(message)
+    } catch {
+      // closing: the peer's close tells the rest
+    }
+  }
+
+  #waitForDrain(): void {
+    this.#needsDrain = true
+    if (typeof this.#channel.bufferedAmountLowThreshold === 'number' || this.#pollTimer !== null) return
+    // no `bufferedamountlow` here: look at `bufferedAmount` until it is low
+    this.#pollTimer = setInterval(() => {
+      if (this.destroyed || this.#channel.bufferedAmount <= this.#highWaterMark / 2) this.#onLow()
+    }, POLL_MS)
+  }
+
+  #onLow(): void {
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
+    this.#pollTimer = null
+    if (!this.#needsDrain || this.destroyed) return
+    this.#needsDrain = false
+    this.emit('drain')
+  }
+
+  protected _end(): void {
+    this.#endSent = true
+    this.#sendControl(END) // or on connect, after the queued bytes
+  }
+
+  protected _destroy(err: Error | null): void {
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
+    this.#pollTimer = null
+    this.#queue = []
+    // ended both ways: every byte of the remote's is here, but ours may still be on the way until
+    // the remote acknowledges our end — keep the connection up until then
+    if (err === null && this.#endSent && this.#endReceived && !this.#endAcked && !this.peer.destroyed) {
+      this.#lingerTimer = setTimeout(() => this.#teardown(), LINGER_MS)
+      ;(this.#lingerTimer as { unref?: () => void }).unref?.()
+      return
+    }
+    this.#teardown()
+  }
+
+  #teardown(): void {
+    if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer)
+    this.#lingerTimer = null
+    // the error, if any, is ours to report (the peer would only echo it)
+    if (!this.peer.destroyed) this.peer.destroy()
+  }
+}
+
+/** Wraps a simple-peer peer (connected or connecting) as a byte duplex that owns it. */
+export function fromSimplePeer(peer: SimplePeerLike, opts?: PeerDuplexOptions): PeerDuplex {
+  return new PeerDuplex(peer, opts)
+}
