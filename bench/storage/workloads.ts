@@ -29,9 +29,25 @@ export type Measure = (
 export const BLOCK = 1024
 export const PREFILL = 20_000
 
-/** A core-like key: a core id byte, then the block index big-endian (hypercore keys sort so too). */
+/**
+ * Hypercore's block key: a 4-byte core id, then the block index as a big-endian u64 (12 bytes, the
+ * shape the IndexedDB adapter packs).
+ */
 export function blockKey(index: number): Uint8Array {
-  return new Uint8Array([1, index >>> 24, (index >>> 16) & 0xff, (index >>> 8) & 0xff, index & 0xff])
+  return new Uint8Array([
+    0,
+    0,
+    0,
+    1,
+    0,
+    0,
+    0,
+    0,
+    index >>> 24,
+    (index >>> 16) & 0xff,
+    (index >>> 8) & 0xff,
+    index & 0xff
+  ])
 }
 
 /** The bench target for one of our storages. */

@@ -2,6 +2,10 @@
  * `pnpm bench core`: the local hypercore, ours on the file adapter vs the real hypercore 11 on its
  * default storage (RocksDB), in one run: single 1 KiB appends, batches of 100 × 1 KiB, and random
  * local gets. Both sides get the same fresh directory kind, the same blocks and alternate windows.
+ *
+ * Then the tab rows: ours in headless Chromium on IndexedDB (`bench/core/tab.ts`, the adapter's
+ * default cache) against the real hypercore in Node, both on a core prefilled with 100 000 blocks
+ * of 1 KiB: random gets over those blocks, then batched appends, in alternating windows.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +13,7 @@ import { join } from 'node:path'
 import { Hypercore } from '@orchard/hypercore'
 import { openFileStorage } from '@orchard/storage/fs'
 import RealHypercore from 'hypercore'
+import { openTabCore } from '../core/tab.ts'
 import { type BenchContext, measure } from '../harness.ts'
 
 interface Target {
@@ -75,7 +80,55 @@ export default async function core(ctx: BenchContext): Promise<void> {
     }
     await targets.ours.close()
     await targets.real.close()
+    await tabRows(ctx, join(root, 'real-tab'))
   } finally {
     rmSync(root, { recursive: true, force: true })
+  }
+}
+
+const TAB_BLOCKS = 100_000
+const TAB = 'tab (Chromium, IndexedDB)'
+
+async function tabRows(ctx: BenchContext, realDir: string): Promise<void> {
+  const realCore = await real(realDir)
+  const thousand = Array.from({ length: 1000 }, (_, i) => new Uint8Array(1024).fill(i & 0xff))
+  for (let i = 0; i < TAB_BLOCKS; i += 1000) await realCore.append(thousand)
+  const tab = await openTabCore(TAB_BLOCKS)
+  const batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
+  let seed = 0x2545f491
+  const rand = () => {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return seed >>> 0
+  }
+  try {
+    const rows = [
+      {
+        metric: `${TAB}: random get on 100 000 blocks`,
+        unit: 'ops/s',
+        kind: 'random-get' as const,
+        real: () => measure(() => realCore.get(rand() % TAB_BLOCKS), { ms: 1000, warmupMs: 200 })
+      },
+      {
+        metric: `${TAB}: append 100 × 1 KiB (batch, blocks/s)`,
+        unit: 'blocks/s',
+        kind: 'append-batch' as const,
+        real: () => measure(() => realCore.append(batch), { opsPerCall: 100, ms: 1000, warmupMs: 200 })
+      }
+    ]
+    for (const row of rows) {
+      let ours = 0
+      let theirs = 0
+      // alternate windows (tab, Node) and keep the better of three each
+      for (let round = 0; round < 3; round++) {
+        theirs = Math.max(theirs, (await row.real()).opsPerSec)
+        ours = Math.max(ours, await tab.measure(row.kind, 1000))
+      }
+      ctx.report({ metric: row.metric, unit: row.unit, ours, real: theirs, extra: { 'ratio target': 0.5 } })
+    }
+  } finally {
+    await tab.close()
+    await realCore.close()
   }
 }

@@ -1,44 +1,39 @@
 /**
- * The IndexedDB adapter (browsers and workers). One database per storage root, one object store
- * per logical store, binary keys (IndexedDB orders them bytewise, exactly our key order), one
- * `readwrite` transaction per batch — so a batch commits whole or not at all, even when the tab is
- * killed or the quota runs out. One writer per root across tabs through Web Locks; read-only
- * openers follow the writer through a BroadcastChannel.
+ * The IndexedDB adapter (browsers and workers). One database per storage root; binary keys
+ * (IndexedDB orders them bytewise, exactly our key order); one `readwrite` transaction per batch —
+ * so a batch commits whole or not at all, even when the tab is killed or the quota runs out. One
+ * writer per root across tabs through Web Locks; read-only openers follow the writer through a
+ * BroadcastChannel.
+ *
+ * Layout (see `idb-packed.ts`, `idb-schema.ts`): one object store per logical store, and for
+ * `blocks` and `tree` the fixed-width index keys packed by 16 / 256 into group records, so an
+ * append writes a few records instead of hundreds. Reads reuse a still-active readonly transaction
+ * (`idb-read-scope.ts`); the writer caches the group records it last saw, by bytes.
  */
 import { deleteDB, type IDBPDatabase, openDB, unwrap } from 'idb'
 import {
   StorageClosedError,
-  StorageCorruptError,
   StorageError,
   StorageLockedError,
   StorageQuotaError,
   StorageReadOnlyError
 } from './errors.ts'
-import {
-  assertBatch,
-  assertBytes,
-  assertStore,
-  type Bounds,
-  boundsAfter,
-  boundsEmpty,
-  compareKeys,
-  toBounds,
-  touchedStores
-} from './keys.ts'
+import { batchObjectStores, cacheBatch, ownOps, type PlacedBatch, placeBatch } from './idb-batch.ts'
+import { GroupCache, ReadScope } from './idb-read-scope.ts'
+import { type ReadContext, readMany, readOne, readPage } from './idb-reads.ts'
+import { OBJECT_STORES, SCHEMA_VERSION, upgradeSchema } from './idb-schema.ts'
+import { assertBatch, assertBytes, assertStore, boundsEmpty, toBounds, touchedStores } from './keys.ts'
 import { acquireProcessLock, acquireWebLock, hasWebLocks, type LockHandle } from './locks.ts'
-import {
-  type BatchOp,
-  type KeyRange,
-  type OpenOptions,
-  STORE_NAMES,
-  type Storage,
-  type StorageChange,
-  type StoreName,
-  type WriteOptions
+import type {
+  BatchOp,
+  KeyRange,
+  OpenOptions,
+  Storage,
+  StorageChange,
+  StoreName,
+  WriteOptions
 } from './types.ts'
 
-/** Bumped when the object stores change; `upgrade` creates whatever is missing. */
-const SCHEMA_VERSION = 1
 /** Entries a range read fetches per transaction. */
 const PAGE = 512
 const PREFIX = 'orchard-storage:'
@@ -63,13 +58,24 @@ export async function requestPersistence(): Promise<boolean> {
   }
 }
 
+/** Options of {@link openIdbStorage}. */
+export interface IdbOpenOptions extends OpenOptions {
+  /**
+   * Bytes of group records (packed blocks and tree nodes) the writer keeps in memory, least
+   * recently used first out. Default 8 MiB; 0 turns the cache off. Read-only openers keep none.
+   */
+  cacheBytes?: number
+}
+
+const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024
+
 /**
  * Opens (creating if needed) the IndexedDB storage root `name`. The writer lock is a Web Lock
  * named after the root (a process-local lock where Web Locks are missing); with
  * `lock: 'readonly-if-locked'` a second opener gets read-only access instead of
- * `StorageLockedError`.
+ * `StorageLockedError`. A database of an older layout is upgraded on open.
  */
-export async function openIdbStorage(name: string, opts: OpenOptions = {}): Promise<Storage> {
+export async function openIdbStorage(name: string, opts: IdbOpenOptions = {}): Promise<Storage> {
   if (typeof name !== 'string' || name.length === 0)
     throw new StorageError('An IndexedDB storage needs a name')
   if (typeof indexedDB === 'undefined')
@@ -87,10 +93,8 @@ export async function openIdbStorage(name: string, opts: OpenOptions = {}): Prom
   let db: IDBPDatabase
   try {
     db = await openDB(idbDatabaseName(name), SCHEMA_VERSION, {
-      upgrade(database) {
-        for (const store of STORE_NAMES) {
-          if (!database.objectStoreNames.contains(store)) database.createObjectStore(store)
-        }
+      upgrade(database, oldVersion, _newVersion, transaction) {
+        upgradeSchema(unwrap(database), unwrap(transaction), oldVersion)
       },
       // Another connection wants to delete or upgrade the database: step aside.
       blocking() {
@@ -106,7 +110,8 @@ export async function openIdbStorage(name: string, opts: OpenOptions = {}): Prom
       cause: err
     })
   }
-  storage = new IdbStorage(name, unwrap(db), lock)
+  const cache = lock === null ? null : new GroupCache(Math.max(0, opts.cacheBytes ?? DEFAULT_CACHE_BYTES))
+  storage = new IdbStorage(name, unwrap(db), lock, cache)
   return storage
 }
 
@@ -116,20 +121,29 @@ class IdbStorage implements Storage {
   #db: IDBDatabase
   #lock: LockHandle | null
   #closed = false
+  /** The last write in line: batches are applied one after another, in call order. */
+  #tail: Promise<void> = Promise.resolve()
   #pending = new Set<Promise<void>>()
   #channel: BroadcastChannel | null
   #listeners = new Set<(change: StorageChange) => void>()
+  readonly #reads: ReadContext
 
-  constructor(name: string, db: IDBDatabase, lock: LockHandle | null) {
+  constructor(name: string, db: IDBDatabase, lock: LockHandle | null, cache: GroupCache | null) {
     this.name = name
     this.readOnly = lock === null
     this.#db = db
     this.#lock = lock
+    this.#reads = {
+      scope: new ReadScope(db, [...OBJECT_STORES]),
+      cache,
+      mapError: (err) => this.#mapError(err)
+    }
     this.#channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(PREFIX + name) : null
     if (this.#channel) {
       this.#channel.onmessage = (event: MessageEvent<{ stores?: StoreName[] }>) => {
         const stores = event.data?.stores
         if (this.#closed || !Array.isArray(stores)) return
+        this.#reads.scope.release()
         for (const listener of this.#listeners) listener({ stores: [...stores] })
       }
     }
@@ -139,85 +153,115 @@ class IdbStorage implements Storage {
     return this.#closed
   }
 
-  async get(store: StoreName, key: Uint8Array): Promise<Uint8Array | null> {
-    assertStore(store)
-    assertBytes(key, 'key')
-    const os = this.#transaction(store, 'readonly').objectStore(store)
-    return checkValue(await settle(os.get(idbKey(key))), store)
+  get(store: StoreName, key: Uint8Array): Promise<Uint8Array | null> {
+    try {
+      assertStore(store)
+      assertBytes(key, 'key')
+      this.#assertOpen()
+      return readOne(this.#reads, store, key)
+    } catch (err) {
+      return Promise.reject(this.#mapError(err))
+    }
   }
 
-  async getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
-    assertStore(store)
-    for (const key of keys) assertBytes(key, 'key')
-    const tx = this.#transaction(store, 'readonly')
-    const os = tx.objectStore(store)
-    const out = new Array<Uint8Array | null>(keys.length).fill(null)
-    // All requests go out at once in one transaction: one consistent read, one round trip.
-    for (let i = 0; i < keys.length; i++) {
-      const req = os.get(idbKey(keys[i]!))
-      req.onsuccess = () => {
-        out[i] = req.result === undefined ? null : (req.result as Uint8Array)
-      }
+  getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+    try {
+      assertStore(store)
+      for (const key of keys) assertBytes(key, 'key')
+      this.#assertOpen()
+      return readMany(this.#reads, store, keys)
+    } catch (err) {
+      return Promise.reject(this.#mapError(err))
     }
-    await transactionDone(tx)
-    for (let i = 0; i < out.length; i++) out[i] = checkValue(out[i], store)
-    return out
   }
 
   async *range(store: StoreName, range?: KeyRange): AsyncIterableIterator<[Uint8Array, Uint8Array]> {
     assertStore(store)
     let bounds = toBounds(range)
-    if (boundsEmpty(bounds)) {
-      this.#assertOpen()
-      return
-    }
+    this.#assertOpen()
+    if (boundsEmpty(bounds)) return
     for (;;) {
-      const want = Math.min(PAGE, bounds.limit)
-      const page = await this.#page(store, bounds, want)
-      for (const entry of page) yield entry
-      if (page.length < want) return
-      bounds = boundsAfter(bounds, page[page.length - 1]![0], page.length)
-      if (bounds.limit === 0) return
+      this.#assertOpen()
+      let page: Awaited<ReturnType<typeof readPage>>
+      try {
+        page = await readPage(this.#reads, store, bounds, Math.min(PAGE, bounds.limit))
+      } catch (err) {
+        throw this.#mapError(err)
+      }
+      for (const entry of page.entries) yield entry
+      if (page.next === null || page.next.limit <= 0 || boundsEmpty(page.next)) return
+      bounds = page.next
     }
   }
 
   write(ops: readonly BatchOp[], opts: WriteOptions = {}): Promise<void> {
+    let own: BatchOp[]
     try {
       this.#assertOpen()
       if (this.readOnly) throw new StorageReadOnlyError()
       assertBatch(ops)
+      own = ownOps(ops)
     } catch (err) {
       return Promise.reject(err)
     }
-    if (ops.length === 0) return Promise.resolve()
-    const stores = touchedStores(ops)
+    if (own.length === 0) return Promise.resolve()
     const durability = opts.durability === 'strict' ? 'strict' : 'relaxed'
-    let tx: IDBTransaction
-    try {
-      tx = this.#db.transaction(stores, 'readwrite', { durability })
-    } catch (err) {
-      return Promise.reject(this.#mapError(err))
-    }
-    for (const op of ops) {
-      const os = tx.objectStore(op.store)
-      if (op.type === 'put') os.put(ownValue(op.value), idbKey(op.key))
-      else if (op.type === 'del') os.delete(idbKey(op.key))
-      else if (compareKeys(op.gte, op.lt) < 0) os.delete(IDBKeyRange.bound(op.gte, op.lt, false, true))
-    }
-    const done = transactionDone(tx).then(
-      () => {
-        this.#channel?.postMessage({ stores })
-      },
-      (err) => {
-        throw this.#mapError(err)
-      }
-    )
+    // Each batch starts once the one before it settled: it reads the groups that one left.
+    const done = this.#tail.then(() => this.#apply(own, durability))
+    this.#tail = done.catch(() => {})
     this.#pending.add(done)
     const untrack = () => {
       this.#pending.delete(done)
     }
     done.then(untrack, untrack)
     return done
+  }
+
+  #apply(ops: BatchOp[], durability: 'strict' | 'relaxed'): Promise<void> {
+    const stores = touchedStores(ops)
+    const cache = this.#reads.cache!
+    let tx: IDBTransaction
+    try {
+      // No open check: close() lets the writes already in line finish.
+      this.#reads.scope.release()
+      tx = this.#db.transaction(batchObjectStores(stores), 'readwrite', { durability })
+    } catch (err) {
+      return Promise.reject(this.#mapError(err))
+    }
+    cache.writing++
+    cache.epoch++
+    return new Promise<void>((resolve, reject) => {
+      let failure: unknown = null
+      const end = () => {
+        cache.writing--
+        cache.epoch++
+      }
+      tx.oncomplete = () => {
+        end()
+        cacheBatch(cache, placed)
+        this.#channel?.postMessage({ stores })
+        resolve()
+      }
+      tx.onabort = () => {
+        end()
+        reject(this.#mapError(failure ?? tx.error ?? new DOMException('Transaction aborted', 'AbortError')))
+      }
+      tx.onerror = (event) => {
+        // Keep the default (abort) but report the request's own error, which names the cause.
+        const target = event.target as IDBRequest | null
+        if (failure === null && target && 'error' in target && target.error) failure = target.error
+      }
+      let placed: PlacedBatch
+      try {
+        placed = placeBatch(tx, ops, cache, (err) => {
+          failure ??= err
+        })
+      } catch (err) {
+        failure = err
+        placed = { records: new Map(), highest: new Map(), dropped: [] }
+        tx.abort()
+      }
+    })
   }
 
   onChange(listener: (change: StorageChange) => void): () => void {
@@ -261,49 +305,9 @@ class IdbStorage implements Storage {
     this.#listeners.clear()
     this.#channel?.close()
     this.#channel = null
+    this.#reads.scope.release()
+    this.#reads.cache?.lru.clear()
     this.#db.close()
-  }
-
-  async #page(store: StoreName, bounds: Bounds, count: number): Promise<[Uint8Array, Uint8Array][]> {
-    const query = toKeyRange(bounds)
-    const tx = this.#transaction(store, 'readonly')
-    const os = tx.objectStore(store)
-    const page: [Uint8Array, Uint8Array][] = []
-    if (!bounds.reverse) {
-      // Two bulk reads in one transaction see the same state, so keys and values line up.
-      const keys = os.getAllKeys(query, count)
-      const values = os.getAll(query, count)
-      await transactionDone(tx)
-      const ks = keys.result
-      const vs = values.result
-      for (let i = 0; i < ks.length; i++) page.push([keyBytes(ks[i]!), checkValue(vs[i], store)!])
-      return page
-    }
-    const bulk = os as IDBObjectStore & { getAllRecords?: (opts: object) => IDBRequest<IdbRecord[]> }
-    if (typeof bulk.getAllRecords === 'function') {
-      const req = bulk.getAllRecords({ query, count, direction: 'prev' })
-      await transactionDone(tx)
-      for (const record of req.result) page.push([keyBytes(record.key), checkValue(record.value, store)!])
-      return page
-    }
-    const cursor = os.openCursor(query, 'prev')
-    cursor.onsuccess = () => {
-      const c = cursor.result
-      if (c === null) return
-      page.push([keyBytes(c.key), checkValue(c.value, store)!])
-      if (page.length < count) c.continue()
-    }
-    await transactionDone(tx)
-    return page
-  }
-
-  #transaction(store: StoreName, mode: IDBTransactionMode): IDBTransaction {
-    this.#assertOpen()
-    try {
-      return this.#db.transaction(store, mode)
-    } catch (err) {
-      throw this.#mapError(err)
-    }
   }
 
   #mapError(err: unknown): StorageError {
@@ -330,64 +334,4 @@ class IdbStorage implements Storage {
   #assertOpen(): void {
     if (this.#closed) throw new StorageClosedError()
   }
-}
-
-interface IdbRecord {
-  key: IDBValidKey
-  value: unknown
-}
-
-/** Resolves when `tx` commits; rejects with the reason it aborted. */
-function transactionDone(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve()
-    tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'))
-    tx.onerror = (event) => {
-      // Keep the default (abort) but report the request's own error, which names the cause.
-      const target = event.target as IDBRequest | null
-      if (target && 'error' in target && target.error) reject(target.error)
-    }
-  })
-}
-
-function settle<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result)
-    req.onerror = () => reject(req.error)
-  })
-}
-
-/** A value IndexedDB handed back, checked to be what we store (bytes). */
-function checkValue(value: unknown, store: StoreName): Uint8Array | null {
-  if (value === undefined || value === null) return null
-  if (value instanceof Uint8Array) return value
-  throw new StorageCorruptError(`IndexedDB store ${store} holds a value that is not bytes`)
-}
-
-function keyBytes(key: IDBValidKey): Uint8Array {
-  if (key instanceof ArrayBuffer) return new Uint8Array(key)
-  if (ArrayBuffer.isView(key))
-    return new Uint8Array(key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength))
-  throw new StorageCorruptError('IndexedDB returned a key that is not binary')
-}
-
-/** Structured clone copies a view's whole buffer: store a tight copy when `value` is a window. */
-function ownValue(value: Uint8Array): Uint8Array {
-  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice()
-}
-
-/**
- * Our keys as IndexedDB binary keys. (The DOM typings only admit views over a plain ArrayBuffer;
- * IndexedDB reads just the view's bytes either way.)
- */
-function idbKey(key: Uint8Array): IDBValidKey {
-  return key as Uint8Array<ArrayBuffer>
-}
-
-function toKeyRange(b: Bounds): IDBKeyRange | null {
-  if (b.lower !== null && b.upper !== null)
-    return IDBKeyRange.bound(b.lower, b.upper, !b.lowerInclusive, !b.upperInclusive)
-  if (b.lower !== null) return IDBKeyRange.lowerBound(b.lower, !b.lowerInclusive)
-  if (b.upper !== null) return IDBKeyRange.upperBound(b.upper, !b.upperInclusive)
-  return null
 }

@@ -1,0 +1,46 @@
+/**
+ * Our Hypercore in headless Chromium on IndexedDB, driven from Node for the core bench: Debian's
+ * Chromium over CDP (as the storage bench), the page bundled from `tab-page.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { launchChromium, servePage } from '../../packages/storage/test/browser/chromium.ts'
+import type { TabWorkload } from './tab-page.ts'
+
+/** A core in a tab: set up with `blocks` blocks, measured one window at a time. */
+export interface TabCore {
+  /** Ops/s (blocks/s for appends) over one window of `ms`. */
+  measure(kind: TabWorkload, ms: number): Promise<number>
+  close(): Promise<void>
+}
+
+export async function openTabCore(blocks: number, cacheBytes?: number): Promise<TabCore> {
+  const server = await servePage(fileURLToPath(new URL('./tab-page.ts', import.meta.url)))
+  const profile = mkdtempSync(join(tmpdir(), 'orchard-bench-core-chromium-'))
+  const chromium = await launchChromium(profile)
+  const close = async () => {
+    await chromium.close()
+    await server.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+  try {
+    const page = await chromium.open(server.url)
+    await page.evaluate(`window.coreSetup(${blocks}, ${cacheBytes ?? 'undefined'})`)
+    return {
+      measure: async (kind, ms) =>
+        (await page.evaluate(`window.coreMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
+      async close() {
+        try {
+          await page.evaluate('window.coreTeardown()')
+        } finally {
+          await close()
+        }
+      }
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
