@@ -10,6 +10,7 @@ import {
   fixed32,
   flag,
   type Infer,
+  type InferInput,
   optional,
   optionalBuffer,
   raw,
@@ -25,7 +26,24 @@ import type { Proof } from '../merkle/proof.ts'
 export const handshake = struct({ capability: fixed32, seeks: flag(0) }, { flagsAt: 0 })
 export type Handshake = Infer<typeof handshake>
 
-export const treeNode = struct({ index: uint, size: uint, hash: fixed32 })
+/** `index ‖ size ‖ hash(32)`: written by hand, as it is decoded for every node of every proof. */
+export const treeNode: Codec<{ index: number; size: number; hash: Uint8Array }> = {
+  preencode(s, n) {
+    uint.preencode(s, n.index)
+    uint.preencode(s, n.size)
+    fixed32.preencode(s, n.hash) // checks the length
+  },
+  encode(s, n) {
+    uint.encode(s, n.index)
+    uint.encode(s, n.size)
+    fixed32.encode(s, n.hash)
+  },
+  decode(s) {
+    const index = uint.decode(s)
+    const size = uint.decode(s)
+    return { index, size, hash: fixed32.decode(s) }
+  }
+}
 export const nodeArray = array(treeNode)
 
 const requestBlock = struct({ index: uint, nodes: uint })
@@ -47,7 +65,8 @@ export const sync = struct(
 )
 export type SyncMessage = Infer<typeof sync>
 
-export const request = struct(
+/** The request message's layout, as a declarative struct (the reference for {@link request}). */
+export const requestShape = struct(
   {
     id: uint,
     fork: uint,
@@ -60,7 +79,54 @@ export const request = struct(
   },
   { flagsAt: 0 }
 )
-export type RequestMessage = Infer<typeof request>
+export type RequestMessage = Infer<typeof requestShape>
+type RequestInput = InferInput<typeof requestShape>
+
+/**
+ * The request message, coded by hand for the hot path (one per block requested): the same bytes
+ * as {@link requestShape}, without the generic struct's per-field dispatch.
+ */
+export const request: Codec<RequestMessage, RequestInput> = {
+  preencode(s, m) {
+    s.end += 1 // flags (< 64)
+    uint.preencode(s, m.id)
+    uint.preencode(s, m.fork)
+    if (m.block) requestBlock.preencode(s, m.block)
+    if (m.hash) requestBlock.preencode(s, m.hash)
+    if (m.seek) requestSeek.preencode(s, m.seek)
+    if (m.upgrade) requestUpgrade.preencode(s, m.upgrade)
+    if (m.priority) uint.preencode(s, m.priority)
+  },
+  encode(s, m) {
+    uint.encode(
+      s,
+      (m.block ? 1 : 0) |
+        (m.hash ? 2 : 0) |
+        (m.seek ? 4 : 0) |
+        (m.upgrade ? 8 : 0) |
+        (m.manifest === true ? 16 : 0) |
+        (m.priority ? 32 : 0)
+    )
+    uint.encode(s, m.id)
+    uint.encode(s, m.fork)
+    if (m.block) requestBlock.encode(s, m.block)
+    if (m.hash) requestBlock.encode(s, m.hash)
+    if (m.seek) requestSeek.encode(s, m.seek)
+    if (m.upgrade) requestUpgrade.encode(s, m.upgrade)
+    if (m.priority) uint.encode(s, m.priority)
+  },
+  decode(s) {
+    const flags = uint.decode(s)
+    const id = uint.decode(s)
+    const fork = uint.decode(s)
+    const block = flags & 1 ? requestBlock.decode(s) : null
+    const hash = flags & 2 ? requestBlock.decode(s) : null
+    const seek = flags & 4 ? requestSeek.decode(s) : null
+    const upgrade = flags & 8 ? requestUpgrade.decode(s) : null
+    const priority = flags & 32 ? uint.decode(s) : 0
+    return { id, fork, block, hash, seek, upgrade, manifest: (flags & 16) !== 0, priority }
+  }
+}
 
 export const cancel = struct({ request: uint })
 
@@ -75,7 +141,8 @@ const dataUpgrade = struct({
   signature: optionalBuffer
 })
 
-export const data = struct(
+/** The data message's layout, as a declarative struct (the reference for {@link data}). */
+export const dataShape = struct(
   {
     request: uint,
     fork: uint,
@@ -87,7 +154,54 @@ export const data = struct(
   },
   { flagsAt: 0 }
 )
-export type DataMessage = Infer<typeof data>
+export type DataMessage = Infer<typeof dataShape>
+type DataInput = InferInput<typeof dataShape>
+
+/**
+ * The data message, coded by hand for the hot path (one per block served): the same bytes as
+ * {@link dataShape}.
+ */
+export const data: Codec<DataMessage, DataInput> = {
+  preencode(s, m) {
+    s.end += 1 // flags (< 32)
+    uint.preencode(s, m.request)
+    uint.preencode(s, m.fork)
+    if (m.block) dataBlock.preencode(s, m.block)
+    if (m.hash) dataHash.preencode(s, m.hash)
+    if (m.seek) dataSeek.preencode(s, m.seek)
+    if (m.upgrade) dataUpgrade.preencode(s, m.upgrade)
+    if (m.manifest) manifestCodec.preencode(s, m.manifest)
+  },
+  encode(s, m) {
+    uint.encode(
+      s,
+      (m.block ? 1 : 0) | (m.hash ? 2 : 0) | (m.seek ? 4 : 0) | (m.upgrade ? 8 : 0) | (m.manifest ? 16 : 0)
+    )
+    uint.encode(s, m.request)
+    uint.encode(s, m.fork)
+    if (m.block) dataBlock.encode(s, m.block)
+    if (m.hash) dataHash.encode(s, m.hash)
+    if (m.seek) dataSeek.encode(s, m.seek)
+    if (m.upgrade) dataUpgrade.encode(s, m.upgrade)
+    if (m.manifest) manifestCodec.encode(s, m.manifest)
+  },
+  decode(s) {
+    const flags = uint.decode(s)
+    const request = uint.decode(s)
+    const fork = uint.decode(s)
+    let block: DataMessage['block'] = null
+    if (flags & 1) {
+      const index = uint.decode(s)
+      const value = buffer.decode(s)
+      block = { index, value, nodes: nodeArray.decode(s) }
+    }
+    const hash = flags & 2 ? dataHash.decode(s) : null
+    const seek = flags & 4 ? dataSeek.decode(s) : null
+    const upgrade = flags & 8 ? dataUpgrade.decode(s) : null
+    const manifest = flags & 16 ? manifestCodec.decode(s) : null
+    return { request, fork, block, hash, seek, upgrade, manifest }
+  }
+}
 
 export const NOT_AVAILABLE = 1
 export const INVALID_REQUEST = 2
