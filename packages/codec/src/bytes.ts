@@ -51,12 +51,11 @@ export const optionalBuffer: Codec<Uint8Array | null, Uint8Array | null | undefi
 
 /** Exactly `n` raw bytes, no length prefix. */
 export function fixed(n: number): Codec<Uint8Array> {
+  const what = `fixed(${n})` // built once: these run for every hash of every message
   return {
     preencode(s, b) {
-      checkBytes(b, `fixed(${n})`)
-      if (b.byteLength !== n) {
-        throw new CodecError('INVALID_VALUE', `fixed(${n}): got ${b.byteLength} bytes`)
-      }
+      checkBytes(b, what)
+      if (b.byteLength !== n) throw new CodecError('INVALID_VALUE', `${what}: got ${b.byteLength} bytes`)
       s.end += n
     },
     encode(s, b) {
@@ -64,7 +63,7 @@ export function fixed(n: number): Codec<Uint8Array> {
       s.start += n
     },
     decode(s) {
-      need(s, n, `fixed(${n})`)
+      need(s, n, what)
       const at = s.start
       s.start += n
       return s.buffer.subarray(at, s.start)
