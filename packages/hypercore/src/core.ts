@@ -25,6 +25,7 @@ import {
 import type { HypercoreEvents } from './hypercore.ts'
 import { createManifest, encodeManifest, isCompat, type Manifest, manifestHash } from './manifest.ts'
 import type { MerkleTree, Proof, ProofRequest, TreeBatch } from './merkle/index.ts'
+import { cachedBlockProof } from './merkle/proof.ts'
 import { ExclusiveLock, Mutex } from './mutex.ts'
 import type { NamedState } from './named.ts'
 import { retainForSnapshots, type SnapshotHold } from './snapshots.ts'
@@ -52,6 +53,12 @@ export interface CoreEvents extends HypercoreEvents {
 export interface DownloadMeta {
   timestamp: number
   elapsed: number
+}
+
+/** A block request as {@link Core.cachedBlockProofs} reads it. */
+interface RequestLike {
+  fork: number
+  block: { index: number; nodes: number } | null
 }
 
 /**
@@ -407,6 +414,26 @@ export class Core extends Emitter<CoreEvents> {
     }
     if (req.upgrade && req.upgrade.start + req.upgrade.length > this.tree.length) return null
     return this.tree.proof(req, value)
+  }
+
+  /**
+   * Proofs for lone block requests (the bulk of a download), from one storage read of their blocks
+   * and the node cache; null where that is not enough (then {@link proofFor} answers).
+   */
+  async cachedBlockProofs(reqs: readonly RequestLike[]): Promise<(Proof | null)[]> {
+    const indexes: number[] = []
+    for (const r of reqs) indexes.push(r.block!.index)
+    const values = await this.storage.getBlocks(indexes)
+    const out = new Array<Proof | null>(reqs.length)
+    for (let i = 0; i < reqs.length; i++) {
+      const r = reqs[i]!
+      const value = values[i]!
+      out[i] =
+        value !== null && r.fork === this.tree.fork && this.bitfield.get(r.block!.index)
+          ? cachedBlockProof(this.tree, r.block!, value)
+          : null
+    }
+    return out
   }
 
   /** Whether tree node `index` is held: 1 stored (cached), 2 verified and not yet stored, 0 not. */

@@ -206,6 +206,37 @@ async function seekUntrustedTree(
 }
 
 /**
+ * The proof of a lone block request (no hash, seek or upgrade) when the node cache holds every
+ * sibling it needs: built without a storage read or a promise, as a download's requests are
+ * answered by the hundred. Null when a node is not cached or the request is not plainly valid;
+ * {@link generateProof} then answers it (or says why it cannot).
+ */
+export function cachedBlockProof(
+  tree: ProvableTree & { readonly reader: { peek(index: number): TreeNode | undefined } },
+  block: { index: number; nodes: number },
+  value: Uint8Array
+): Proof | null {
+  const head = 2 * tree.length
+  if (block.index >= tree.length || block.nodes > 64) return null
+  const ite = new TreeIterator(2 * block.index)
+  const nodes: TreeNode[] = new Array(block.nodes)
+  for (let level = 0; level < block.nodes; level++) {
+    const sibling = tree.reader.peek(ite.sibling())
+    if (sibling === undefined) return null
+    nodes[level] = sibling
+    ite.parent()
+    if (ite.contains(head)) return null // past the tree
+  }
+  return {
+    fork: tree.fork,
+    block: { index: block.index, value, nodes },
+    hash: null,
+    seek: null,
+    upgrade: null
+  }
+}
+
+/**
  * Builds the proof for `req` from `tree`. `value` is the stored block for a block request. Throws
  * `InvalidOperationError` for requests that cannot be answered (out of range, inconsistent).
  */

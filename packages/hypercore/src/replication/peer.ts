@@ -9,6 +9,7 @@ import { replicationCapability } from '../caps.ts'
 import type { Core } from '../core.ts'
 import { HypercoreError, InvalidCapabilityError, InvalidOperationError, ProtocolError } from '../errors.ts'
 import * as flat from '../flat-tree.ts'
+import type { Proof } from '../merkle/proof.ts'
 import { MAX_BLOCKS } from '../merkle/verify.ts'
 import type { ReplicationChannel } from './channel.ts'
 import {
@@ -270,17 +271,21 @@ export class Peer {
         // prepare a batch concurrently (their storage reads overlap), send in order, corked
         const batch = this.#queue.splice(0, 64)
         for (const m of batch) this.#answering.add(m.id)
+        const fast = await this.#plainBlockAnswers(batch)
         // settle every answer: one failing (and dropping the peer) must not leave others unobserved
-        const answers = batch.map((m) =>
-          this.#answer(m).then(
-            (reply) => ({ reply, error: null }),
-            (error: unknown) => ({ reply: null, error })
-          )
+        const answers = batch.map((m, i) =>
+          fast[i] !== null
+            ? fast[i]!
+            : this.#answer(m).then(
+                (reply) => ({ reply, error: null }),
+                (error: unknown) => ({ reply: null, error })
+              )
         )
         this.channel.cork()
         try {
           for (let i = 0; i < answers.length; i++) {
-            const { reply, error } = await answers[i]!
+            const answer = answers[i]!
+            const { reply, error } = answer instanceof Promise ? await answer : answer
             if (error) throw error
             const id = batch[i]!.id
             if (reply && !this.removed && this.#answering.delete(id)) this.#send(reply)
@@ -294,6 +299,45 @@ export class Peer {
     } finally {
       this.#handling = false
     }
+  }
+
+  /**
+   * Answers for the lone block requests of a batch (the bulk of a download) from one storage read
+   * and the node cache, without a promise per request; null for the others (and for any whose nodes
+   * are not all cached), which {@link #answer} handles.
+   */
+  async #plainBlockAnswers(batch: RequestMessage[]): Promise<({ reply: Reply; error: null } | null)[]> {
+    const out = new Array<{ reply: Reply; error: null } | null>(batch.length).fill(null)
+    const plain: RequestMessage[] = []
+    const at: number[] = []
+    for (let i = 0; i < batch.length; i++) {
+      const m = batch[i]!
+      if (m.block === null || m.hash !== null || m.seek !== null || m.upgrade !== null || m.manifest) continue
+      plain.push(m)
+      at.push(i)
+    }
+    if (plain.length === 0) return out
+    let proofs: (Proof | null)[]
+    try {
+      proofs = await this.core.cachedBlockProofs(plain)
+    } catch {
+      return out // the slow path reads (and reports) again
+    }
+    for (let k = 0; k < plain.length; k++) {
+      const proof = proofs[k]!
+      if (proof === null) continue
+      const message = {
+        request: plain[k]!.id,
+        fork: proof.fork,
+        block: proof.block,
+        hash: null,
+        seek: null,
+        upgrade: null,
+        manifest: null
+      }
+      out[at[k]!] = { reply: { type: T.data, message }, error: null }
+    }
+    return out
   }
 
   #send(reply: Reply): void {
