@@ -1,10 +1,21 @@
-// The kernel's exports: one-shot and streaming BLAKE2b, and hypercore's batched Merkle hashing.
+// The kernel's exports: one-shot and streaming BLAKE2b, hypercore's batched Merkle hashing, and
+// the ciphers of libsodium that the stack uses (ChaCha20-Poly1305, secretstream, XSalsa20, secretbox).
 // All pointers are into this module's memory; the loader writes inputs at ARENA and above and
 // reads outputs from where it asked them to go. See ../README.md for the memory map.
 import { final, init, update } from './blake2b'
 import { ARENA, STATE } from './layout'
 
 export { final, init, update } from './blake2b'
+export {
+  aeadDecrypt,
+  aeadEncrypt,
+  secretboxEasy,
+  secretboxOpen,
+  streamInit,
+  streamPull,
+  streamPush,
+  xsalsa20Xor
+} from './aead'
 export { append, appendRoots, leaves, parents, tree } from './merkle'
 
 /** First byte the loader may use. */

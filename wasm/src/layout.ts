@@ -32,3 +32,16 @@ export const NODE_SIZE: usize = 48
 export const N_INDEX = 0
 export const N_SIZE = 8
 export const N_HASH = 16
+
+/** Poly1305 state of the cipher entry points (see poly1305.ts), 80 bytes. */
+export const POLY: usize = 2048
+/** A secretstream message's 64-byte tag block. */
+export const TAG_BLOCK: usize = 2176
+/** Keystream scratch for partial blocks, the Poly1305 key block and length blocks, 64 bytes. */
+export const KS: usize = 2240
+/** A derived (HChaCha20 / HSalsa20) subkey, 32 bytes. */
+export const SUBKEY: usize = 2304
+/** A computed tag, 16 bytes, compared with the received one. */
+export const MAC: usize = 2336
+/** Sixteen zero bytes: the padding Poly1305 absorbs. Never written. */
+export const ZERO16: usize = 2352

@@ -42,6 +42,41 @@ export function verify(message: Uint8Array, signature: Uint8Array, publicKey: Ui
 }
 
 /**
+ * `sign` for callers that can wait: where the synchronous path is pure JS (the `kernel` and `noble`
+ * primitives: browsers by default) it signs with WebCrypto's native Ed25519, several times faster;
+ * elsewhere (libsodium) it is `sign`. Always the same 64 bytes as `sign` (Ed25519 is
+ * deterministic). Bad input rejects with the errors `sign` throws. `message` and `secretKey` are
+ * copied before the first `await`, so the caller may reuse them at once.
+ */
+export async function signAsync(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array> {
+  assertBytes(message, 'message')
+  assertSize(secretKey, 64, 'secretKey')
+  const prims = activePrimitives()
+  return prims.signAsync ? prims.signAsync(message, secretKey) : prims.sign(message, secretKey)
+}
+
+/**
+ * `verify` for callers that can wait, on WebCrypto where `signAsync` uses it, with exactly
+ * `verify`'s (libsodium's) decisions: the checks libsodium makes and WebCrypto may not — canonical
+ * S, no small-order R or key, a canonical key — run first. Resolves false (rather than rejecting)
+ * for a wrong signature or key size, like `verify`.
+ */
+export async function verifyAsync(
+  message: Uint8Array,
+  signature: Uint8Array,
+  publicKey: Uint8Array
+): Promise<boolean> {
+  assertBytes(message, 'message')
+  assertBytes(signature, 'signature')
+  assertBytes(publicKey, 'publicKey')
+  if (signature.byteLength !== 64 || publicKey.byteLength !== 32) return false
+  const prims = activePrimitives()
+  return prims.verifyAsync
+    ? prims.verifyAsync(message, signature, publicKey)
+    : prims.verify(message, signature, publicKey)
+}
+
+/**
  * Noise DH of noise-curve-ed (the curve of @hyperswarm/secret-stream): the scalar is
  * clamp(SHA-512(secretKey[0..32])[0..32]) and the result is the compressed Edwards point
  * scalar · publicKey (`crypto_scalarmult_ed25519_noclamp`). Throws `InvalidPointError` for the

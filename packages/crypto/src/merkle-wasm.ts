@@ -305,14 +305,26 @@ class Kernel implements Hasher {
   }
 }
 
-/**
- * Instantiates the kernel: the SIMD build where this engine validates it (unless `build` says
- * otherwise), else the scalar build. Both give identical results; tests run both.
- */
-export async function loadKernel(
-  opts: { build?: 'simd' | 'scalar' } = {}
-): Promise<Hasher & { lanes: number }> {
+/** Which kernel build to load: by default SIMD where this engine validates it, else scalar. */
+export interface KernelOptions {
+  build?: 'simd' | 'scalar'
+}
+
+/** Compiles and instantiates the kernel (it imports nothing); the hasher and the ciphers share it. */
+export async function instantiateKernel(opts: KernelOptions = {}): Promise<WebAssembly.Instance> {
   const module = await compileKernel(opts.build)
-  const instance = await WebAssembly.instantiate(module, {})
+  return WebAssembly.instantiate(module, {})
+}
+
+/** The hasher over an instantiated kernel. */
+export function kernelHasher(instance: WebAssembly.Instance): Hasher & { lanes: number } {
   return new Kernel(instance.exports as unknown as KernelExports)
+}
+
+/**
+ * Instantiates the kernel and returns its hasher: the SIMD build where this engine validates it
+ * (unless `build` says otherwise), else the scalar build. Both give identical results; tests run both.
+ */
+export async function loadKernel(opts: KernelOptions = {}): Promise<Hasher & { lanes: number }> {
+  return kernelHasher(await instantiateKernel(opts))
 }

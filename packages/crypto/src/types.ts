@@ -1,8 +1,8 @@
 /**
- * The shapes shared by the public API and the two backends. A backend is two halves: a `Hasher`
+ * The shapes shared by the public API and the backends. A backend is two halves: a `Hasher`
  * (BLAKE2b and Merkle hashing: the WASM kernel or @noble/hashes) and `Primitives` (everything
- * else: libsodium or @noble/curves + @noble/ciphers). The public functions validate sizes once and
- * then call the active halves, so both backends see only well-formed input.
+ * else: libsodium; the kernel's ciphers + @noble/curves; or @noble/curves + @noble/ciphers). The public functions validate sizes once and
+ * then call the active halves, so every backend sees only well-formed input.
  */
 
 /** A Merkle tree node as hypercore stores it: flat-tree index, byte size of the span, 32-byte hash. */
@@ -72,11 +72,16 @@ export interface SecretStreamState {
 
 /** Signatures, Noise DH and AEADs. Arguments are already validated. */
 export interface Primitives {
-  readonly name: 'libsodium' | 'noble'
+  /** libsodium; our kernel's ciphers with @noble/curves; or all @noble. */
+  readonly name: 'libsodium' | 'kernel' | 'noble'
   randomBytes(n: number): Uint8Array
   keyPair(seed: Uint8Array | undefined): KeyPair
   sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean
+  /** Where a faster asynchronous path exists (WebCrypto): the same results as `sign`. */
+  signAsync?(message: Uint8Array, secretKey: Uint8Array): Promise<Uint8Array>
+  /** Where a faster asynchronous path exists (WebCrypto): the same decisions as `verify`. */
+  verifyAsync?(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean>
   ed25519Dh(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array
   chacha20poly1305Encrypt(
     key: Uint8Array,

@@ -1,4 +1,4 @@
-/** Argument checks shared by the public functions, so both backends see only well-formed input. */
+/** Argument checks shared by the public functions, so every backend sees only well-formed input. */
 import { InvalidArgumentError, InvalidSizeError } from './errors.ts'
 
 export function assertBytes(value: unknown, what: string): asserts value is Uint8Array {

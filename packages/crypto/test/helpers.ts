@@ -50,3 +50,20 @@ export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 export function sequence(n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => i)
 }
+
+/** The three ways `ready()` can set the library up, which every primitive test runs on. */
+export const BACKENDS = [
+  {
+    label: 'wasm backend with libsodium (the Node default)',
+    options: { backend: 'wasm', libsodium: true },
+    backend: 'wasm',
+    primitives: 'libsodium'
+  },
+  {
+    label: 'wasm backend with kernel ciphers and @noble Ed25519 (the browser default)',
+    options: { backend: 'wasm', libsodium: false },
+    backend: 'wasm',
+    primitives: 'kernel'
+  },
+  { label: 'js backend', options: { backend: 'js' }, backend: 'js', primitives: 'noble' }
+] as const

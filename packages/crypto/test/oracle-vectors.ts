@@ -88,6 +88,16 @@ export function oracleVectorTests(c: C, v: () => OracleVectors): void {
     }
   })
 
+  it('signAsync and verifyAsync equal sodium-native', async () => {
+    for (const t of v().sign) {
+      expect(hex(await c.signAsync(fromHex(t.message), fromHex(t.secretKey)))).toBe(t.signature)
+    }
+    const got = await Promise.all(
+      v().verify.map((t) => c.verifyAsync(fromHex(t.message), fromHex(t.signature), fromHex(t.publicKey)))
+    )
+    expect(got).toEqual(v().verify.map((t) => t.valid))
+  })
+
   it("ed25519Dh equals noise-curve-ed's dh and refuses the same points", () => {
     for (const t of v().dh) {
       if (t.out === null) {

@@ -1,12 +1,14 @@
-/** The known-answer vectors (vector-suite.ts) in Node, on both backends. */
-import { beforeAll, describe } from 'vitest'
+/** The known-answer vectors (vector-suite.ts) in Node, on every backend. */
+import { beforeAll, describe, expect } from 'vitest'
 import * as c from '../src/index.ts'
+import { BACKENDS } from './helpers.ts'
 import { vectorTests } from './vector-suite.ts'
 
-for (const backend of ['wasm', 'js'] as const) {
-  describe(`known-answer vectors on the ${backend} backend`, () => {
+for (const setup of BACKENDS) {
+  describe(`known-answer vectors on the ${setup.label}`, () => {
     beforeAll(async () => {
-      await c.ready({ backend })
+      await c.ready(setup.options)
+      expect([c.backend(), c.primitivesBackend()]).toEqual([setup.backend, setup.primitives])
     })
     vectorTests(c)
   })
