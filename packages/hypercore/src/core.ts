@@ -282,7 +282,7 @@ export class Core extends Emitter<CoreEvents> {
       const start = this.tree.length
       const fork = this.tree.fork
       const batch = this.tree.append(stored)
-      const signature = this.verifier!.sign(batch, keyPair)
+      const signature = await this.verifier!.signAsync(batch, keyPair)
       const end = batch.length
       const ops: BatchOp[] = []
       for (let i = 0; i < stored.length; i++) ops.push(this.storage.putBlock(start + i, stored[i]!))
@@ -328,7 +328,7 @@ export class Core extends Emitter<CoreEvents> {
       this.assertOpen()
       this.#commits.verified.clear()
       const batch = await this.tree.truncate(length, fork)
-      const signature = this.verifier!.sign(batch, keyPair)
+      const signature = await this.verifier!.signAsync(batch, keyPair)
       await this.#rewrite(batch, signature, length, [])
       this.#failCutGets(length)
       this.emit('truncate', length, fork)

@@ -6,7 +6,7 @@
  * extending the tree with the patch nodes of the container. Signing produces the bytes hypercore
  * stores.
  */
-import { type KeyPair, sign, verify as verifyEd25519 } from '@orchard/crypto'
+import { type KeyPair, sign, signAsync, verify as verifyEd25519 } from '@orchard/crypto'
 import { equal } from './bytes.ts'
 import { BadArgumentError, HypercoreError, InvalidSignatureError } from './errors.ts'
 import { isCompat, type Manifest, type Prologue } from './manifest.ts'
@@ -154,10 +154,27 @@ export class Verifier {
    * signers — whose raw signatures {@link Verifier.assemble} combines).
    */
   sign(batch: Signable, keyPair: KeyPair): Uint8Array {
+    const index = this.#signerIndex(keyPair)
+    return this.#container(sign(this.#signable(batch, index), keyPair.secretKey))
+  }
+
+  /**
+   * {@link sign}, through the platform's native Ed25519 where it has one (WebCrypto in browsers;
+   * the same bytes — Ed25519 is deterministic). Appends sign this way.
+   */
+  async signAsync(batch: Signable, keyPair: KeyPair): Promise<Uint8Array> {
+    const index = this.#signerIndex(keyPair)
+    return this.#container(await signAsync(this.#signable(batch, index), keyPair.secretKey))
+  }
+
+  #signerIndex(keyPair: KeyPair): number {
     if (!keyPair?.secretKey) throw new BadArgumentError('signing needs a key pair with a secret key')
     const index = this.manifest.signers.findIndex((s) => equal(s.publicKey, keyPair.publicKey))
     if (index === -1) throw new BadArgumentError('the public key is not a signer of this core')
-    const signature = sign(this.#signable(batch, index), keyPair.secretKey)
+    return index
+  }
+
+  #container(signature: Uint8Array): Uint8Array {
     if (this.version === 0 || this.manifest.signers.length !== 1) return signature
     return assembleSignature([{ signer: 0, signature, patch: 0 }])
   }
