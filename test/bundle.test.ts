@@ -28,7 +28,8 @@ const ISOMORPHIC: Record<string, string[]> = {
   'mirror-drive': ['src/index.ts'],
   autobase: ['src/index.ts'],
   swarm: ['src/index.ts'],
-  webrtc: ['src/index.ts']
+  webrtc: ['src/index.ts'],
+  tabs: ['src/index.ts']
 }
 
 const FORBIDDEN = new Set([...builtinModules, 'buffer', 'process', 'events', 'stream', 'util'])

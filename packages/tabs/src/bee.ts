@@ -1,0 +1,526 @@
+/**
+ * `SharedBee`: a Hyperbee on a core held by the store's owner, with Hyperbee's API — `get`, `put`,
+ * `del`, `batch`, ordered range streams, history and diff streams, `peek`, `checkout`/`snapshot`,
+ * `watch`. Every write executes on the owner, through its one Hyperbee of that core: two bees
+ * writing one core from two tabs would each build the next b-tree root on a stale one.
+ *
+ * Keys and values are encoded here with this bee's encodings and travel as bytes; streams read
+ * the owner's bee a page at a time, each page at the version the first one read, so a stream
+ * survives an owner change and stays one consistent snapshot.
+ */
+import { Emitter } from '@orchard/events'
+import {
+  BadArgumentError,
+  BeeClosedError,
+  type BeeNode,
+  type DiffEntry,
+  type HistoryEntry,
+  type HistoryOptions,
+  InvalidOperationError,
+  type RangeOptions,
+  ReadOnlyError
+} from '@orchard/hyperbee'
+import { type Codec, codecOf, decodeWith, type Encoding, encodeKey, encodeWith } from './codec.ts'
+import type { Connection } from './connection.ts'
+import type { SharedCore } from './core.ts'
+import { NotSupportedError } from './errors.ts'
+import { type BeeOp, PAGE_SIZE, toHex, type WireNode, type WireRange } from './protocol.ts'
+import { SharedWatcher, type SharedWatcherOptions } from './watcher.ts'
+
+/** Options of `new SharedBee(core, opts)`: Hyperbee's, less those that cannot cross to the owner. */
+export interface SharedBeeOptions {
+  /** How keys are encoded (default: bytes; strings are written as UTF-8). */
+  keyEncoding?: Encoding
+  /** How values are encoded (default: bytes; strings are written as UTF-8). */
+  valueEncoding?: Encoding
+  /** Refuse writes (`READ_ONLY`). */
+  readonly?: boolean
+  /** Read this version (as `checkout`). */
+  checkout?: number
+}
+
+/** Options of reads. */
+export interface SharedBeeGetOptions {
+  /** Key encoding for this read. */
+  keyEncoding?: Encoding
+  /** Value encoding for this read. */
+  valueEncoding?: Encoding
+  /** Wait for blocks from the owner's peers (default true). */
+  wait?: boolean
+  /** Milliseconds to wait for a block (0: forever). */
+  timeout?: number
+}
+
+/** Options of writes. */
+export interface SharedBeeWriteOptions {
+  /** Key encoding for this write. */
+  keyEncoding?: Encoding
+  /** Value encoding for this write. */
+  valueEncoding?: Encoding
+  /** Not supported across tabs (a function cannot travel to the owner): throws `NOT_SUPPORTED`. */
+  cas?: unknown
+}
+
+/** Options of `checkout` and `snapshot`. */
+export interface SharedCheckoutOptions {
+  /** Key encoding of the view (default: this bee's). */
+  keyEncoding?: Encoding
+  /** Value encoding of the view (default: this bee's). */
+  valueEncoding?: Encoding
+}
+
+/** Events of a bee. */
+export interface SharedBeeEvents {
+  /** The bee opened. */
+  ready: []
+  /** The bee closed. */
+  close: []
+}
+
+const VIEW: unique symbol = Symbol('shared bee view')
+
+/**
+ * A sorted key-value database on a core held by the store's owner, with Hyperbee's API.
+ *
+ * @typeParam K - keys as the key encoding gives them
+ * @typeParam V - values as the value encoding gives them
+ */
+export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents> {
+  /** The core the bee lives on. */
+  readonly core: SharedCore<unknown>
+  /** The key codec (null: bytes). */
+  readonly keyEncoding: Codec | null
+  /** The value codec (null: bytes). */
+  readonly valueEncoding: Codec | null
+  /** Writes are refused (`READ_ONLY`); checkouts are read-only. */
+  readonly readonly: boolean
+  /** Resolves when the bee is open. */
+  readonly opening: Promise<void>
+  /** Whether the bee is open. */
+  opened = false
+  /** Whether `close()` finished. */
+  closed = false
+  readonly #checkout: number
+  readonly #ownsCore: boolean
+  #closing: Promise<void> | null = null
+  readonly #watchers = new Set<SharedWatcher<K, V>>()
+
+  /** A bee on `core` (a `SharedCore` from `SharedStore#get`); it opens in the background. */
+  constructor(core: SharedCore<unknown>, opts: SharedBeeOptions & { [VIEW]?: true } = {}) {
+    super()
+    if (!core || typeof core.append !== 'function' || typeof core.get !== 'function')
+      throw new BadArgumentError('a SharedBee needs a SharedCore')
+    this.core = core
+    this.keyEncoding = codecOf(opts.keyEncoding)
+    this.valueEncoding = codecOf(opts.valueEncoding)
+    const checkout = opts.checkout ?? 0
+    if (!Number.isSafeInteger(checkout) || checkout < 0)
+      throw new BadArgumentError('checkout must be a version')
+    this.#checkout = checkout
+    this.#ownsCore = opts[VIEW] !== true
+    this.readonly = !!opts.readonly || checkout > 0
+    this.opening = this.#open()
+    this.opening.catch(() => {})
+  }
+
+  async #open(): Promise<void> {
+    await this.core.ready()
+    this.opened = true
+    this.emit('ready')
+  }
+
+  /** Resolves once the core is open. */
+  async ready(): Promise<void> {
+    await this.opening
+  }
+
+  /** The version read: the core's length, or the checked-out version (at least 1). */
+  get version(): number {
+    return Math.max(1, this.#checkout || this.core.length)
+  }
+
+  /** The core key. */
+  get key(): Uint8Array | null {
+    return this.core.key
+  }
+
+  /** The core discovery key. */
+  get discoveryKey(): Uint8Array | null {
+    return this.core.discoveryKey
+  }
+
+  /** Whether this bee can write. */
+  get writable(): boolean {
+    return this.core.writable && !this.readonly
+  }
+
+  /** Whether the bee can read. */
+  get readable(): boolean {
+    return this.core.readable
+  }
+
+  /** Whether the bee is closing or closed. */
+  get closing(): boolean {
+    return this.#closing !== null
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== null) throw new BeeClosedError()
+  }
+
+  async #ready(): Promise<void> {
+    this.#assertOpen()
+    if (!this.opened) await this.opening
+  }
+
+  #conn(): Connection {
+    return this.core._connection
+  }
+
+  #keyCodec(enc: Encoding | undefined): Codec | null {
+    return enc !== undefined ? codecOf(enc) : this.keyEncoding
+  }
+
+  #valueCodec(enc: Encoding | undefined): Codec | null {
+    return enc !== undefined ? codecOf(enc) : this.valueEncoding
+  }
+
+  /** @internal Decodes an entry from the owner. */
+  _node(node: WireNode, keyCodec = this.keyEncoding, valueCodec = this.valueEncoding): BeeNode<K, V> {
+    return {
+      seq: node.seq,
+      key: decodeWith(keyCodec, node.key) as K,
+      value: (node.value === null ? null : decodeWith(valueCodec, node.value)) as V
+    }
+  }
+
+  /** The entry of `key`, or null. */
+  async get(key: K, opts: SharedBeeGetOptions = {}): Promise<BeeNode<K, V> | null> {
+    this.#assertOpen()
+    const encoded = encodeKey(this.#keyCodec(opts.keyEncoding), key)
+    await this.#ready()
+    const read: { wait?: boolean; timeout?: number } = {}
+    if (opts.wait !== undefined) read.wait = opts.wait
+    if (opts.timeout !== undefined) read.timeout = opts.timeout
+    const node = await this.#conn().request('bee.get', [this.core.ref, encoded, this.#checkout, read])
+    return node === null
+      ? null
+      : this._node(node, this.#keyCodec(opts.keyEncoding), this.#valueCodec(opts.valueEncoding))
+  }
+
+  /** @internal Encodes a put. */
+  _put(key: K, value: V | undefined, opts: SharedBeeWriteOptions): BeeOp {
+    if (opts.cas !== undefined)
+      throw new NotSupportedError('cas callbacks cannot run on the owner of a shared store')
+    return {
+      type: 'put',
+      key: encodeKey(this.#keyCodec(opts.keyEncoding), key),
+      value: encodeWith(this.#valueCodec(opts.valueEncoding), value, 'value')
+    }
+  }
+
+  /** @internal Encodes a delete. */
+  _del(key: K, opts: SharedBeeWriteOptions): BeeOp {
+    if (opts.cas !== undefined)
+      throw new NotSupportedError('cas callbacks cannot run on the owner of a shared store')
+    return { type: 'del', key: encodeKey(this.#keyCodec(opts.keyEncoding), key) }
+  }
+
+  /** @internal Sends writes to the owner: applied atomically, in order, exactly once. */
+  async _write(ops: BeeOp[]): Promise<void> {
+    if (this.readonly) throw new ReadOnlyError()
+    await this.#ready()
+    if (ops.length === 0) return
+    const { length, byteLength } = await this.#conn().request('bee.write', [this.core.ref, ops], {
+      write: true
+    })
+    this.core._update({ length, byteLength, fork: this.core.fork })
+  }
+
+  /** Writes `key` = `value` (one block). */
+  async put(key: K, value?: V, opts: SharedBeeWriteOptions = {}): Promise<void> {
+    this.#assertOpen()
+    if (this.readonly) throw new ReadOnlyError()
+    await this._write([this._put(key, value, opts)])
+  }
+
+  /** Deletes `key` (nothing is written when it is missing). */
+  async del(key: K, opts: SharedBeeWriteOptions = {}): Promise<void> {
+    this.#assertOpen()
+    if (this.readonly) throw new ReadOnlyError()
+    await this._write([this._del(key, opts)])
+  }
+
+  /** A batch: its writes are applied together by `flush()`, atomically. */
+  batch(): SharedBatch<K, V> {
+    this.#assertOpen()
+    return new SharedBatch<K, V>(this)
+  }
+
+  #range(range: RangeOptions, keyCodec: Codec | null): WireRange {
+    const limit = range.limit
+    if (limit !== undefined && limit !== null && (typeof limit !== 'number' || Number.isNaN(limit)))
+      throw new BadArgumentError('limit must be a number')
+    const out: WireRange = {
+      gt: null,
+      gte: null,
+      lt: null,
+      lte: null,
+      reverse: !!range.reverse,
+      limit: limit ?? -1
+    }
+    if (keyCodec?.encodeRange) {
+      const r = keyCodec.encodeRange({ gt: range.gt, gte: range.gte, lt: range.lt, lte: range.lte })
+      for (const k of ['gt', 'gte', 'lt', 'lte'] as const) out[k] = r[k] ? (r[k] as Uint8Array).slice() : null
+      return out
+    }
+    for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
+      out[k] = encodeWith(keyCodec, range[k], 'range bound')
+    return out
+  }
+
+  /** The entries of a key range in order (or `reverse`), as an async iterator. */
+  createReadStream(range: RangeOptions = {}, opts: RangeOptions = {}): AsyncIterableIterator<BeeNode<K, V>> {
+    this.#assertOpen()
+    const merged = { ...opts, ...range }
+    const keyCodec = this.#keyCodec(merged.keyEncoding)
+    const valueCodec = this.#valueCodec(merged.valueEncoding)
+    return this.#pages(this.#range(merged, keyCodec), (n) => this._node(n, keyCodec, valueCodec))
+  }
+
+  async *#pages(range: WireRange, decode: (n: WireNode) => BeeNode<K, V>): AsyncGenerator<BeeNode<K, V>> {
+    await this.#ready()
+    let version = this.#checkout
+    let remaining = range.limit
+    let page = range
+    for (;;) {
+      const limit = remaining < 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining)
+      if (limit === 0) return
+      this.#assertOpen()
+      const res = await this.#conn().request('bee.range', [this.core.ref, { ...page, limit }, version])
+      version = res.version
+      for (const node of res.nodes) yield decode(node)
+      if (res.nodes.length < limit) return
+      if (remaining > 0) remaining -= res.nodes.length
+      const last = res.nodes[res.nodes.length - 1]!.key
+      page = range.reverse ? { ...page, lt: last, lte: null } : { ...page, gt: last, gte: null }
+    }
+  }
+
+  /** The first entry of a range (the last with `reverse`), or null. */
+  async peek(range: RangeOptions = {}, opts: RangeOptions = {}): Promise<BeeNode<K, V> | null> {
+    for await (const node of this.createReadStream({ ...opts, ...range, limit: 1 })) return node
+    return null
+  }
+
+  /** The blocks of the bee in write order, each `{ type, seq, key, value }` (`live` is not supported). */
+  createHistoryStream(
+    opts: HistoryOptions & SharedCheckoutOptions = {}
+  ): AsyncIterableIterator<HistoryEntry<K, V>> {
+    this.#assertOpen()
+    if (opts.live) throw new NotSupportedError('live history streams are not supported on a shared bee')
+    for (const k of ['gt', 'gte', 'lt', 'lte', 'since', 'end'] as const) {
+      const v = opts[k]
+      if (v !== undefined && v !== null && !Number.isSafeInteger(v))
+        throw new InvalidOperationError(`history option ${k} must be an integer`)
+    }
+    return this.#history(opts)
+  }
+
+  async *#history(opts: HistoryOptions & SharedCheckoutOptions): AsyncGenerator<HistoryEntry<K, V>> {
+    await this.#ready()
+    const keyCodec = this.#keyCodec(opts.keyEncoding)
+    const valueCodec = this.#valueCodec(opts.valueEncoding)
+    // fix the version first: negative bounds count back from it, as in hyperbee
+    const version = this.#checkout || Math.max(1, this.core.length)
+    let gte = Math.max(1, historyGte(opts, version))
+    let lt = historyLt(opts, version)
+    let remaining = opts.limit === undefined || opts.limit === null ? -1 : opts.limit
+    const reverse = !!opts.reverse
+    for (;;) {
+      const limit = remaining < 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining)
+      if (limit === 0 || gte >= lt) return
+      this.#assertOpen()
+      const res = await this.#conn().request('bee.history', [
+        this.core.ref,
+        { gte, lt, reverse, limit },
+        version
+      ])
+      for (const e of res.entries) yield { type: e.type, ...this._node(e, keyCodec, valueCodec) }
+      if (res.entries.length < limit) return
+      if (remaining > 0) remaining -= res.entries.length
+      const last = res.entries[res.entries.length - 1]!.seq
+      if (reverse) lt = last
+      else gte = last + 1
+    }
+  }
+
+  /** What differs between this bee and `other` (a version or a bee on the same core), key by key. */
+  createDiffStream(
+    other: number | SharedBee<K, V>,
+    range: RangeOptions = {},
+    opts: RangeOptions = {}
+  ): AsyncIterableIterator<DiffEntry<K, V>> {
+    this.#assertOpen()
+    const right = typeof other === 'number' ? Math.max(1, other) : other.version
+    const merged = { ...opts, ...range }
+    const keyCodec = this.#keyCodec(merged.keyEncoding)
+    const valueCodec = this.#valueCodec(merged.valueEncoding)
+    return this.#diff(this.#range(merged, keyCodec), right, keyCodec, valueCodec)
+  }
+
+  async *#diff(
+    range: WireRange,
+    right: number,
+    keyCodec: Codec | null,
+    valueCodec: Codec | null
+  ): AsyncGenerator<DiffEntry<K, V>> {
+    await this.#ready()
+    const left = this.version
+    let remaining = range.limit
+    let page = range
+    for (;;) {
+      const limit = remaining < 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining)
+      if (limit === 0) return
+      this.#assertOpen()
+      const entries = await this.#conn().request('bee.diff', [this.core.ref, { ...page, limit }, left, right])
+      for (const e of entries) {
+        yield {
+          left: e.left === null ? null : this._node(e.left, keyCodec, valueCodec),
+          right: e.right === null ? null : this._node(e.right, keyCodec, valueCodec)
+        }
+      }
+      if (entries.length < limit) return
+      if (remaining > 0) remaining -= entries.length
+      const lastEntry = entries[entries.length - 1]!
+      const last = (lastEntry.left ?? lastEntry.right)!.key
+      page = range.reverse ? { ...page, lt: last, lte: null } : { ...page, gt: last, gte: null }
+    }
+  }
+
+  /** A read-only view of the bee at `version`. */
+  checkout(version: number, opts: SharedCheckoutOptions = {}): SharedBee<K, V> {
+    if (!Number.isSafeInteger(version) || version < 0)
+      throw new BadArgumentError('version must be an integer')
+    return new SharedBee<K, V>(this.core, {
+      keyEncoding: opts.keyEncoding ?? (this.keyEncoding as Encoding | null) ?? undefined,
+      valueEncoding: opts.valueEncoding ?? (this.valueEncoding as Encoding | null) ?? undefined,
+      checkout: Math.max(1, version),
+      [VIEW]: true
+    })
+  }
+
+  /** A read-only view of the bee as it is now. */
+  snapshot(opts: SharedCheckoutOptions = {}): SharedBee<K, V> {
+    return this.checkout(this.version, opts)
+  }
+
+  /** Yields `[current, previous]` snapshots each time the key range changes. */
+  watch(range: RangeOptions = {}, opts: SharedWatcherOptions = {}): SharedWatcher<K, V> {
+    this.#assertOpen()
+    if (this.#checkout > 0 || !this.#ownsCore)
+      throw new InvalidOperationError('Can only watch the main bee instance')
+    const merged = { ...range }
+    const w = new SharedWatcher<K, V>(this, this.#range(merged, this.keyEncoding), opts, () =>
+      this.#watchers.delete(w)
+    )
+    this.#watchers.add(w)
+    return w
+  }
+
+  /** Closes watchers, then the core (a view leaves the core open). */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    for (const w of [...this.#watchers]) await w.close()
+    if (this.#ownsCore) await this.core.close()
+    this.closed = true
+    this.emit('close')
+  }
+}
+
+function historyGte(opts: HistoryOptions, version: number): number {
+  if (opts.gt) return (opts.gt < 0 ? opts.gt + version : opts.gt) + 1
+  const gte = opts.gte || opts.since || 1
+  return gte < 0 ? gte + version : gte
+}
+
+function historyLt(opts: HistoryOptions, version: number): number {
+  if (opts.lte === 0 || opts.lt === 0 || opts.end === 0) return 0
+  if (opts.lte) return (opts.lte < 0 ? opts.lte + version : opts.lte) + 1
+  const lt = opts.lt || opts.end || version
+  return lt < 0 ? lt + version : lt
+}
+
+/**
+ * Writes collected here and applied by `flush()` in one request: atomically, in order, once. Reads
+ * see the batch's own pending writes first.
+ */
+export class SharedBatch<K = unknown, V = unknown> {
+  readonly #bee: SharedBee<K, V>
+  #ops: BeeOp[] = []
+  readonly #pending = new Map<string, BeeOp>()
+  #closed = false
+
+  /** Use `SharedBee#batch`. */
+  constructor(bee: SharedBee<K, V>) {
+    this.#bee = bee
+  }
+
+  /** How many writes are pending. */
+  get length(): number {
+    return this.#ops.length
+  }
+
+  /** Queues a put. */
+  async put(key: K, value?: V, opts: SharedBeeWriteOptions = {}): Promise<void> {
+    this.#push(this.#bee._put(key, value, opts))
+  }
+
+  /** Queues a delete. */
+  async del(key: K, opts: SharedBeeWriteOptions = {}): Promise<void> {
+    this.#push(this.#bee._del(key, opts))
+  }
+
+  #push(op: BeeOp): void {
+    if (this.#closed) throw new BeeClosedError('Batch is closed')
+    if (this.#bee.readonly) throw new ReadOnlyError()
+    this.#ops.push(op)
+    this.#pending.set(toHex(op.key), op)
+  }
+
+  /** The entry of `key`: this batch's pending write of it, else the bee's. */
+  async get(key: K, opts: SharedBeeGetOptions = {}): Promise<BeeNode<K, V> | null> {
+    const encoded = encodeKey(
+      opts.keyEncoding !== undefined ? codecOf(opts.keyEncoding) : this.#bee.keyEncoding,
+      key
+    )
+    const op = this.#pending.get(toHex(encoded))
+    if (op === undefined) return this.#bee.get(key, opts)
+    if (op.type === 'del') return null
+    const codec = opts.valueEncoding !== undefined ? codecOf(opts.valueEncoding) : this.#bee.valueEncoding
+    // a pending write has no block yet: its seq is where it lands when flushed
+    const seq = this.#bee.version + this.#ops.indexOf(op)
+    return { seq, key, value: (op.value === null ? null : decodeWith(codec, op.value)) as V }
+  }
+
+  /** Applies the pending writes atomically. */
+  async flush(): Promise<void> {
+    if (this.#closed) throw new BeeClosedError('Batch is closed')
+    const ops = this.#ops
+    this.#ops = []
+    this.#pending.clear()
+    this.#closed = true
+    await this.#bee._write(ops)
+  }
+
+  /** Drops the pending writes. */
+  async close(): Promise<void> {
+    this.#ops = []
+    this.#pending.clear()
+    this.#closed = true
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The API every store passes, whoever holds it: the plain in-process Corestore + Hyperbee (the
+ * reference the others must match), a store held in the page, one held by a worker, and a client
+ * tab's store held by another tab. A factory gives the suite a fresh store; the suite only uses
+ * what a Corestore / Hypercore / Hyperbee user would.
+ */
+import { expect, it } from 'vitest'
+
+// biome-ignore lint/suspicious/noExplicitAny: the suite drives two families of classes (in-process and shared) through the API they have in common
+type Any = any
+
+/** A core as the suite uses it. */
+export interface CoreLike {
+  key: Uint8Array | null
+  discoveryKey: Uint8Array | null
+  length: number
+  byteLength: number
+  writable: boolean
+  ready(): Promise<void>
+  close(): Promise<void>
+  append(blocks: unknown): Promise<{ length: number; byteLength: number }>
+  get(index: number, opts?: { wait?: boolean; valueEncoding?: Any }): Promise<Any>
+  has(start: number, end?: number): Promise<boolean>
+  on(event: 'append', fn: () => void): unknown
+}
+
+/** A store under test. */
+export interface TestStore {
+  get(opts: { name?: string; key?: Uint8Array; valueEncoding?: Any }): CoreLike
+  namespace(name: string): Pick<TestStore, 'get'>
+  bee(core: CoreLike, opts?: Record<string, unknown>): Any
+  close(): Promise<void>
+}
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const pad = (i: number) => String(i).padStart(4, '0')
+const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
+
+async function rejection(p: Promise<unknown>): Promise<Any> {
+  try {
+    await p
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a rejection')
+}
+
+/**
+ * Defines the suite's tests in the current `describe`. `open` makes a fresh store;
+ * `errors` gives the error classes the suite expects (from the packages the test imports).
+ */
+export function defineApiSuite(
+  open: () => Promise<TestStore>,
+  errors: { SessionNotWritableError: Any; ReadOnlyError: Any; BeeClosedError: Any; SessionClosedError: Any }
+): void {
+  const withStore = (fn: (store: TestStore) => Promise<void>) => async () => {
+    const store = await open()
+    try {
+      await fn(store)
+    } finally {
+      await store.close()
+    }
+  }
+
+  it(
+    'appends to a named core and reads it back, with length, byteLength, keys and append events',
+    withStore(async (store) => {
+      const core = store.get({ name: 'log' })
+      await core.ready()
+      expect(core.key).toBeInstanceOf(Uint8Array)
+      expect(core.key!.byteLength).toBe(32)
+      expect(core.discoveryKey!.byteLength).toBe(32)
+      expect(core.writable).toBe(true)
+      expect(core.length).toBe(0)
+      let appends = 0
+      core.on('append', () => appends++)
+      expect(await core.append(enc.encode('hello'))).toEqual({ length: 1, byteLength: 5 })
+      expect(core.length).toBe(1)
+      expect(await core.append(['a', 'bc'])).toEqual({ length: 3, byteLength: 8 })
+      expect(core.length).toBe(3)
+      expect(core.byteLength).toBe(8)
+      expect(appends).toBe(2)
+      expect(dec.decode(await core.get(0))).toBe('hello')
+      expect(dec.decode(await core.get(2))).toBe('bc')
+      expect(await core.get(3, { wait: false })).toBe(null)
+      expect(await core.has(0, 3)).toBe(true)
+      expect(await core.has(3)).toBe(false)
+      expect(await core.get(1, { valueEncoding: 'utf-8' })).toBe('a')
+    })
+  )
+
+  it(
+    'shares one core between sessions: the same key, appends seen by the other, a waiting get',
+    withStore(async (store) => {
+      const a = store.get({ name: 'shared', valueEncoding: 'json' })
+      const b = store.get({ name: 'shared', valueEncoding: 'json' })
+      await Promise.all([a.ready(), b.ready()])
+      expect(b.key).toEqual(a.key)
+      const grown = new Promise<void>((resolve) => b.on('append', () => resolve()))
+      const waiting = b.get(1)
+      await a.append([{ n: 0 }, { n: 1 }])
+      await grown
+      expect(b.length).toBe(2)
+      expect(await waiting).toEqual({ n: 1 })
+      const byKey = store.get({ key: a.key! })
+      await byKey.ready()
+      expect(byKey.length).toBe(2)
+      expect(dec.decode(await byKey.get(0))).toBe('{"n":0}')
+      const other = store.namespace('elsewhere').get({ name: 'shared' })
+      await other.ready()
+      expect(other.key).not.toEqual(a.key)
+      expect(other.length).toBe(0)
+      await byKey.close()
+      await other.close()
+    })
+  )
+
+  it(
+    'opens many cores at once, each its own',
+    withStore(async (store) => {
+      const cores = Array.from({ length: 6 }, (_, i) => store.get({ name: `many-${i}` }))
+      await Promise.all(cores.map((c, i) => c.append(`block of ${i}`)))
+      expect(new Set(cores.map((c) => toHex(c.key!))).size).toBe(6)
+      for (const [i, c] of cores.entries()) expect(dec.decode(await c.get(0))).toBe(`block of ${i}`)
+      await Promise.all(cores.map((c) => c.close()))
+    })
+  )
+
+  it(
+    'raises the owner errors as their own classes',
+    withStore(async (store) => {
+      const foreign = store.get({ key: crypto.getRandomValues(new Uint8Array(32)) })
+      await foreign.ready()
+      expect(foreign.writable).toBe(false)
+      const err = await rejection(foreign.append('x'))
+      expect(err).toBeInstanceOf(errors.SessionNotWritableError)
+      expect(err.code).toBe('SESSION_NOT_WRITABLE')
+      const core = store.get({ name: 'closing' })
+      await core.ready()
+      await core.close()
+      expect(await rejection(core.get(0))).toBeInstanceOf(errors.SessionClosedError)
+    })
+  )
+
+  it(
+    'puts, gets and deletes on a bee; the version counts blocks',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'db' }), { keyEncoding: 'utf-8', valueEncoding: 'json' })
+      await bee.ready()
+      expect(bee.version).toBe(1)
+      expect(await bee.get('missing')).toBe(null)
+      await bee.put('a', { x: 1 })
+      expect(bee.version).toBe(2) // the header and one block
+      await bee.put('b', [1, 2])
+      expect(await bee.get('a')).toEqual({ seq: 1, key: 'a', value: { x: 1 } })
+      expect((await bee.get('b')).value).toEqual([1, 2])
+      await bee.del('a')
+      expect(await bee.get('a')).toBe(null)
+      expect(bee.version).toBe(4)
+      await bee.del('never') // nothing is written
+      expect(bee.version).toBe(4)
+      expect(bee.key).toBeInstanceOf(Uint8Array)
+      expect(bee.writable).toBe(true)
+      await bee.close()
+    })
+  )
+
+  it(
+    'applies a batch atomically and in order',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'batch' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('before', '0')
+      const batch = bee.batch()
+      for (let i = 0; i < 20; i++) await batch.put(`k${pad(i)}`, `v${i}`)
+      await batch.del('before')
+      await batch.put('k0003', 'again')
+      expect(bee.version).toBe(2)
+      await batch.flush()
+      expect(bee.version).toBe(2 + 22)
+      expect(await bee.get('before')).toBe(null)
+      expect((await bee.get('k0003')).value).toBe('again')
+      const keys = (await collect(bee.createReadStream())).map((n: Any) => n.key)
+      expect(keys).toEqual(Array.from({ length: 20 }, (_, i) => `k${pad(i)}`))
+      await bee.close()
+    })
+  )
+
+  it(
+    'streams ranges across pages, in both directions, with limits; peeks',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'range' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      const N = 700
+      const batch = bee.batch()
+      for (let i = 0; i < N; i++) await batch.put(`k${pad(i)}`, `v${i}`)
+      await batch.flush()
+      const all = (await collect(bee.createReadStream())).map((n: Any) => n.key)
+      expect(all).toHaveLength(N)
+      expect(all[0]).toBe('k0000')
+      expect(all[N - 1]).toBe(`k${pad(N - 1)}`)
+      const want = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, i) => `k${pad(from + i)}`)
+      expect(
+        (await collect(bee.createReadStream({ gte: 'k0100', lt: 'k0600' }))).map((n: Any) => n.key)
+      ).toEqual(want(100, 600))
+      expect(
+        (await collect(bee.createReadStream({ gt: 'k0100', lte: 'k0650', reverse: true }))).map(
+          (n: Any) => n.key
+        )
+      ).toEqual(want(101, 651).reverse())
+      expect(
+        (await collect(bee.createReadStream({ gte: 'k0010', limit: 300 }))).map((n: Any) => n.key)
+      ).toEqual(want(10, 310))
+      expect(
+        (await collect(bee.createReadStream({ reverse: true, limit: 3 }))).map((n: Any) => n.value)
+      ).toEqual(['v699', 'v698', 'v697'])
+      expect((await bee.peek({ gt: 'k0500' })).key).toBe('k0501')
+      expect((await bee.peek({ reverse: true })).key).toBe('k0699')
+      expect(await bee.peek({ gt: 'z' })).toBe(null)
+      await bee.close()
+    })
+  )
+
+  it(
+    'reads history, checkouts and diffs',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'history' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('a', '1')
+      await bee.put('b', '2')
+      const v = bee.version
+      await bee.put('a', '3')
+      await bee.del('b')
+      const history = (await collect(bee.createHistoryStream())).map((e: Any) => [
+        e.type,
+        e.seq,
+        e.key,
+        e.value
+      ])
+      expect(history).toEqual([
+        ['put', 1, 'a', '1'],
+        ['put', 2, 'b', '2'],
+        ['put', 3, 'a', '3'],
+        ['del', 4, 'b', null]
+      ])
+      const reversed = (await collect(bee.createHistoryStream({ reverse: true, limit: 2 }))).map(
+        (e: Any) => e.seq
+      )
+      expect(reversed).toEqual([4, 3])
+      expect((await collect(bee.createHistoryStream({ gte: -2 }))).map((e: Any) => e.seq)).toEqual([3, 4])
+      const old = bee.checkout(v)
+      expect(old.version).toBe(v)
+      expect((await old.get('a')).value).toBe('1')
+      expect((await old.get('b')).value).toBe('2')
+      expect((await collect(old.createReadStream())).map((n: Any) => `${n.key}=${n.value}`)).toEqual([
+        'a=1',
+        'b=2'
+      ])
+      const diff = (await collect(bee.createDiffStream(v))).map((d: Any) => [
+        (d.left ?? d.right).key,
+        d.left?.value ?? null,
+        d.right?.value ?? null
+      ])
+      expect(diff).toEqual([
+        ['a', '3', '1'],
+        ['b', null, '2']
+      ])
+      await old.close()
+      await bee.close()
+    })
+  )
+
+  it(
+    'watches a range: yields [current, previous] when it changes',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'watch' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('other', 'x')
+      const watcher = bee.watch({ gte: 'w/', lt: 'w0' })
+      await watcher.ready()
+      const next = watcher.next()
+      await bee.put('outside', 'y') // not in the range: no change yielded for it alone
+      await bee.put('w/1', 'one')
+      const { value } = await next
+      const [current, previous] = value
+      expect((await current.get('w/1')).value).toBe('one')
+      expect(await previous.get('w/1')).toBe(null)
+      await watcher.close()
+      expect((await watcher.next()).done).toBe(true)
+      await bee.close()
+    })
+  )
+
+  it(
+    'refuses writes on read-only bees and calls on closed ones with hyperbee errors',
+    withStore(async (store) => {
+      const core = store.get({ name: 'ro' })
+      const bee = store.bee(core, { keyEncoding: 'utf-8' })
+      await bee.put('k', 'v')
+      const ro = store.bee(store.get({ name: 'ro' }), { readonly: true })
+      expect(await rejection(ro.put('k', 'w'))).toBeInstanceOf(errors.ReadOnlyError)
+      await ro.close()
+      await bee.close()
+      expect(await rejection(Promise.resolve().then(() => bee.get('k')))).toBeInstanceOf(
+        errors.BeeClosedError
+      )
+    })
+  )
+
+  it(
+    'takes many concurrent writes: each applied once, each writer in order',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'concurrent' }), {
+        keyEncoding: 'utf-8',
+        valueEncoding: 'utf-8'
+      })
+      const writes: Promise<void>[] = []
+      for (let i = 0; i < 100; i++) writes.push(bee.put(`c${pad(i)}`, String(i)))
+      await Promise.all(writes)
+      expect(bee.version).toBe(101)
+      const seqs = (await collect(bee.createHistoryStream())).map((e: Any) => e.key)
+      expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => `c${pad(i)}`))
+      await bee.close()
+    })
+  )
+}
