@@ -10,6 +10,8 @@
  *   `buffer`, `optionalBuffer`, `fixed(n)`, `raw`, `uint32array`, `bitarray`, `utf8`, `json`.
  * - Composition: {@link array}, {@link frame}, and {@link struct} with `optional`, `flag` and
  *   `trailing` fields announced by a flags bitfield, with types inferred from the declaration.
+ * - Text forms of keys: {@link toZBase32} / {@link fromZBase32} (hypercore's `core.id`), and the
+ *   byte helpers {@link toHex}, {@link equalBytes}, {@link compareBytes}, {@link concatBytes}.
  * - Errors: every bad input is a {@link CodecError} with a `code` (`TRUNCATED`, `OUT_OF_RANGE`,
  *   `INVALID_VALUE`, `INVALID_ENCODING`, `TOO_LARGE`, `TRAILING_BYTES`), never a wrong value.
  *
@@ -21,3 +23,4 @@ export * from './compose.ts'
 export * from './numbers.ts'
 export * from './state.ts'
 export * from './string.ts'
+export * from './z32.ts'

@@ -4,7 +4,7 @@
  * branch on `err.code` or `instanceof` without parsing messages.
  */
 
-import { toZBase32 } from './z32.ts'
+import { toZBase32 } from '@orchard/codec'
 
 /**
  * Every error code a {@link HypercoreError} can carry: hypercore's `hypercore-errors` codes plus a few of

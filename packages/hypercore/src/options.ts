@@ -3,13 +3,13 @@
  * hex or z-base-32; `encryption` as a key, `{ key, block }` or a cipher; a storage name instead of
  * a `Storage`.
  */
+import { fromZBase32 } from '@orchard/codec'
 import type { KeyPair } from '@orchard/crypto'
 import type { Storage } from '@orchard/storage'
 import { type BlockEncryption, type HypercoreEncryptionProvider, isCipher } from './encryption.ts'
 import { AssertionError, BadArgumentError } from './errors.ts'
 import { coreKey, type Manifest } from './manifest.ts'
 import type { ValueEncoding } from './value-encoding.ts'
-import { fromZBase32 } from './z32.ts'
 
 /** A key as hypercore takes one: 32 bytes, 64 hex characters, or 52 z-base-32 characters. */
 export type KeyInput = Uint8Array | string

@@ -4,6 +4,7 @@
  * its identity and state as hypercore reports them, and its lifetime — the core closes with its
  * last session. `hypercore.ts` builds the data API (reads, writes, replication) on top.
  */
+import { toZBase32 } from '@orchard/codec'
 import type { KeyPair } from '@orchard/crypto'
 import { Emitter } from '@orchard/events'
 import type { Storage } from '@orchard/storage'
@@ -34,7 +35,6 @@ import {
 import { replicatorOf } from './replication/protocol.ts'
 import { type BlockCodec, blockCodec } from './value-encoding.ts'
 import { PendingRequests } from './waiters.ts'
-import { toZBase32 } from './z32.ts'
 
 /** hypercore's suggested maximum: every block travels in one message when replicating. */
 export const MAX_SUGGESTED_BLOCK_SIZE = 15 * 1024 * 1024

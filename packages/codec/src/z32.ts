@@ -1,6 +1,7 @@
-/** z-base-32, the human-oriented base-32 hypercore uses for core ids (`core.id`). */
+/** z-base-32, the human-oriented base-32 hypercore uses for core ids (`core.id`) and links. */
 const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769'
 
+/** The z-base-32 text of `bytes` (52 characters for a 32-byte key, as `core.id`). */
 export function toZBase32(bytes: Uint8Array): string {
   let out = ''
   let bits = 0
