@@ -1,0 +1,119 @@
+/**
+ * Live sync: one swarm per tab, reaching the HyperDHT through the relay (the relay never holds the
+ * tab's secret key nor sees plaintext), replicating the whole store on every connection — the
+ * store opens on demand the cores a peer asks for, so one connection carries every notebook both
+ * sides have. The open notebook's topic is joined as server and client, so readers serve each
+ * other too and any peer that holds the blocks can hand them on.
+ *
+ * When the relay or the network goes away the swarm's relay session reconnects by itself (and
+ * looks its topics up again); writes made meanwhile sit in IndexedDB and flow on reconnect.
+ *
+ * While the tab has no peer it looks its topics up again every {@link LONELY_REFRESH_MS}: two peers
+ * that announce at the same moment (both coming back after an outage) can each miss the other's
+ * record, and a swarm otherwise looks a topic up only when it joins it or its session reconnects.
+ *
+ * Topics are joined once the first relay session is open. Joining earlier makes the swarm listen
+ * while the session is still opening, and `RelaySwarmDHT` then listens twice on that session (once
+ * for the swarm's call, once on its own when the session opens): the second fails with
+ * `PROTOCOL: the session already has a server`, and the swarm's `listening` stays rejected, so no
+ * topic is ever announced or looked up again.
+ */
+import type { Corestore } from '@orchard/corestore'
+import { Emitter } from '@orchard/events'
+import { type RelaySwarmDHT, relayNode } from '@orchard/relay/client'
+import { Swarm, type SwarmConnection } from '@orchard/swarm'
+import { toHex } from './link.ts'
+
+/** How often a tab with no peers looks its topics up again. */
+export const LONELY_REFRESH_MS = 10_000
+
+/** The relay session's state. */
+export type RelayState = 'connecting' | 'online' | 'offline'
+
+/** Events of {@link Sync}. */
+export interface SyncEvents {
+  /** The relay state or the peer count changed. */
+  status: []
+}
+
+/** The tab's swarm and what the UI shows of it. */
+export class Sync extends Emitter<SyncEvents> {
+  readonly swarm: Swarm
+  readonly relayUrl: string
+  relay: RelayState = 'connecting'
+  /** Errors of connections (a peer that went away resets its stream: expected, kept for debugging). */
+  readonly errors: string[] = []
+  readonly #store: Corestore
+  readonly #joined = new Map<string, Uint8Array>()
+  /** Resolves when the first relay session is open (see the module doc). */
+  readonly #firstSession: Promise<void>
+  readonly #timer: ReturnType<typeof setInterval>
+
+  constructor(store: Corestore, relayUrl: string) {
+    super()
+    this.#store = store
+    this.relayUrl = relayUrl
+    this.swarm = new Swarm({ relay: relayNode(relayUrl, { reconnectDelays: [250, 1000, 2000, 3000] }) })
+    const dht = this.swarm.dht as RelaySwarmDHT
+    this.#firstSession = new Promise((resolve) => dht.once('session', () => resolve()))
+    dht.on('session', () => this.#setRelay('online'))
+    dht.on('disconnect', () => this.#setRelay('offline'))
+    dht.ready().then(
+      () => this.#setRelay('online'),
+      () => this.#setRelay('offline')
+    )
+    this.swarm.on('connection', (conn) => this.#onConnection(conn))
+    this.swarm.on('update', () => this.emit('status'))
+    this.#timer = setInterval(() => {
+      if (this.relay === 'online' && this.peers === 0) this.refresh()
+    }, LONELY_REFRESH_MS)
+  }
+
+  /** Announces and looks up every joined topic again (e.g. when the network comes back). */
+  refresh(): void {
+    for (const discovery of this.swarm.topics()) discovery.refresh().catch(() => {})
+  }
+
+  /** Open connections to peers. */
+  get peers(): number {
+    return this.swarm.connections.size
+  }
+
+  #setRelay(state: RelayState): void {
+    if (this.relay === state) return
+    this.relay = state
+    this.emit('status')
+  }
+
+  #onConnection(conn: SwarmConnection): void {
+    conn.on('error', (err: Error) => {
+      this.errors.push(err.message)
+      if (this.errors.length > 20) this.errors.shift()
+    })
+    conn.on('close', () => this.emit('status'))
+    this.#store.replicate(conn)
+    this.emit('status')
+  }
+
+  /** Joins `topic` (a notebook's discovery key): announced, looked up, peers dialled. */
+  join(topic: Uint8Array): void {
+    const id = toHex(topic)
+    if (this.#joined.has(id)) return
+    this.#joined.set(id, topic)
+    this.#firstSession.then(() => {
+      if (this.#joined.get(id) === topic && !this.swarm.destroyed) this.swarm.join(topic)
+    })
+  }
+
+  /** Leaves `topic` (open connections stay: they may carry other notebooks). */
+  async leave(topic: Uint8Array): Promise<void> {
+    if (!this.#joined.delete(toHex(topic))) return
+    await this.swarm.leave(topic)
+  }
+
+  /** Leaves every topic and closes the connections and the relay session. */
+  async destroy(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.swarm.destroy()
+  }
+}
