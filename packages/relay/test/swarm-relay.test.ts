@@ -122,6 +122,23 @@ describe('a tab swarm through the relay ⟷ the real hyperswarm + hypercore', ()
     expect(new TextDecoder().decode(await got)).toBe('through the relay')
   })
 
+  it('a swarm that joins before its first relay session opens still announces and is found', async () => {
+    const swarm = new Swarm({ relay: relayNode(() => wsTo(relay.url)), backoffs: FAST_BACKOFFS, jitter: 0 })
+    env.defer(() => swarm.destroy())
+    swarm.on('connection', (conn) => conn.on('error', () => {}))
+    const topic = randomTopic()
+    const joined = swarm.join(topic) // at once: the session is still opening
+    await joined.flushed()
+    await swarm.flush()
+    const native = env.native()
+    await native.join(Buffer.from(topic), { server: false, client: true }).flushed()
+    const [tc, nc] = await shared(swarm, native)
+    expect(hex(nc.remotePublicKey)).toBe(hex(swarm.keyPair.publicKey))
+    const got = nextData(tc)
+    nc.write(Buffer.from('found'))
+    expect(new TextDecoder().decode(await got)).toBe('found')
+  })
+
   it('joinPeer: the tab dials a listening native peer by its public key only', async () => {
     const native = env.native()
     await native.listen()

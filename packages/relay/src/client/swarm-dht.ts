@@ -64,6 +64,8 @@ export class RelaySwarmDHT extends Emitter<RelaySwarmDHTEvents> {
   #serverKeyPair: KeyPair | null = null
   /** The current session's own server, listening for {@link #server}. */
   #inner: RelayDHTServer | null = null
+  /** The session the inner server listens on, and that listen. */
+  #listening: { session: RelayDHT; done: Promise<void> } | null = null
   #live: Promise<RelayDHT>
   #resolveLive!: (s: RelayDHT) => void
   #rejectLive!: (err: Error) => void
@@ -209,6 +211,7 @@ export class RelaySwarmDHT extends Emitter<RelaySwarmDHTEvents> {
         if (this.#server !== server) return
         this.#server = null
         this.#serverKeyPair = null
+        this.#listening = null
         await this.#inner?.close()
         this.#inner = null
       }
@@ -217,15 +220,28 @@ export class RelaySwarmDHT extends Emitter<RelaySwarmDHTEvents> {
     return server
   }
 
-  /** Listens on `session` for the outer server, forwarding its connections. */
-  async #listenOn(session: RelayDHT, keyPair: KeyPair): Promise<void> {
+  /**
+   * Listens on `session` for the outer server, forwarding its connections. Once per session: a
+   * server created while the first session opens is asked to listen both by `listen()` and by the
+   * session opening, and the second ask joins the first.
+   */
+  #listenOn(session: RelayDHT, keyPair: KeyPair): Promise<void> {
     const outer = this.#server
-    if (!outer) return
+    if (!outer) return Promise.resolve()
+    if (this.#listening?.session === session) return this.#listening.done
     const inner = session.createServer({ firewall: (key) => outer.refuses(key) }, (conn) =>
       outer.emit('connection', conn)
     )
     this.#inner = inner
-    await inner.listen(keyPair)
+    const done = inner.listen(keyPair).then(
+      () => {},
+      (err: unknown) => {
+        if (this.#listening?.session === session) this.#listening = null
+        throw err
+      }
+    )
+    this.#listening = { session, done }
+    return done
   }
 
   /**
