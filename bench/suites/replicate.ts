@@ -4,6 +4,12 @@
  * (in memory for ours, on its default storage for the real one) and reader; the clock runs from
  * connecting to the reader holding every block. Reported as blocks/s (MB/s beside); `real` is
  * real ⇄ real.
+ *
+ * Then into a browser: one Node writer (ours, file storage) of 1 024 × 64 KiB served over a
+ * loopback WebSocket, downloaded whole by a headless Chromium tab on IndexedDB and by a Node reader
+ * (ours, file storage, own process) in the same run (`bench/replicate/tab-vs-node.ts`), in MB/s;
+ * the clock runs from attaching the stream to the reader's contiguous length reaching the writer's.
+ * The real stack has no tab, so `real` is null there.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,9 +21,13 @@ import { type Duplex, memoryPair } from '@orchard/wire'
 import RealHypercore from 'hypercore'
 import { Duplex as StreamxDuplex } from 'streamx'
 import type { BenchContext } from '../harness.ts'
+import { measureTabVsNode } from '../replicate/tab-vs-node.ts'
 
 const BLOCKS = 20_000
 const SIZE = 1024
+/** The core replicated into a tab and into Node: 64 MiB in 64 KiB blocks. */
+const TAB_BLOCKS = 1024
+const TAB_BLOCK_SIZE = 64 * 1024
 
 type Kind = 'ours' | 'real'
 // biome-ignore lint/suspicious/noExplicitAny: the real hypercore is untyped
@@ -109,6 +119,21 @@ export default async function replicate(ctx: BenchContext): Promise<void> {
         extra: { 'MB/s': (rate * SIZE) / 1e6 }
       })
     }
+    const { tab, node } = await measureTabVsNode(root, TAB_BLOCKS, TAB_BLOCK_SIZE, 3)
+    const size = `${TAB_BLOCKS} × 64 KiB`
+    ctx.report({
+      metric: `Node → tab (IDB) over WebSocket (${size})`,
+      unit: 'MB/s',
+      ours: tab,
+      real: null,
+      extra: { 'Node → Node MB/s': node, 'tab / Node': tab / node }
+    })
+    ctx.report({
+      metric: `Node → Node (file) over WebSocket (${size})`,
+      unit: 'MB/s',
+      ours: node,
+      real: null
+    })
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

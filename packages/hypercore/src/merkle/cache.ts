@@ -7,6 +7,22 @@ import type { TreeNode, TreeNodeReader } from './nodes.ts'
 
 const MAX_CACHED = 1 << 16
 
+/** A hash whose buffer is larger than this is copied before it is cached. */
+const MAX_SHARED_BUFFER = 64
+
+/**
+ * `node` with a hash that does not keep a large buffer alive. Hashes decoded from a proof are
+ * views into the whole transport frame they came in (megabytes of blocks); a cached view would
+ * keep that frame alive for as long as the node stays cached, so a download would hold every frame
+ * it received. A view into a small buffer (a stored node's value) is kept as it is.
+ */
+function ownHash(node: TreeNode): TreeNode {
+  const { hash } = node
+  return hash.buffer.byteLength <= MAX_SHARED_BUFFER
+    ? node
+    : { index: node.index, size: node.size, hash: hash.slice() }
+}
+
 export class CachedNodes implements TreeNodeReader {
   readonly #storage: TreeNodeReader
   #nodes = new Map<number, TreeNode>()
@@ -18,7 +34,7 @@ export class CachedNodes implements TreeNodeReader {
   /** Remembers nodes that are (about to be) stored. */
   add(nodes: readonly TreeNode[]): void {
     if (this.#nodes.size + nodes.length > MAX_CACHED) this.#nodes = new Map()
-    for (const n of nodes) this.#nodes.set(n.index, n)
+    for (const n of nodes) this.#nodes.set(n.index, ownHash(n))
   }
 
   clear(): void {
@@ -34,7 +50,7 @@ export class CachedNodes implements TreeNodeReader {
     const hit = this.#nodes.get(index)
     if (hit) return hit
     const node = await this.#storage.getNode(index)
-    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, node)
+    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, ownHash(node))
     return node
   }
 
@@ -52,7 +68,7 @@ export class CachedNodes implements TreeNodeReader {
     for (let k = 0; k < missing.length; k++) {
       const node = read[k]!
       out[missing[k]!] = node
-      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, node)
+      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, ownHash(node))
     }
     return out
   }
