@@ -19,7 +19,7 @@
  */
 
 export * from './errors.ts'
-export { idbDatabaseName, openIdbStorage, requestPersistence } from './idb.ts'
+export { type IdbOpenOptions, idbDatabaseName, openIdbStorage, requestPersistence } from './idb.ts'
 export { compareKeys } from './keys.ts'
 export {
   acquireProcessLock,
