@@ -81,6 +81,19 @@ describe('hand-coded replication messages', () => {
     )
   })
 
+  it("copy proof hashes out of the frame (cached nodes must not keep a frame's blocks alive)", () => {
+    const hash = new Uint8Array(32).fill(9)
+    const frame = encode(m.data, {
+      request: 1,
+      fork: 0,
+      block: { index: 3, value: new Uint8Array(4096), nodes: [{ index: 4, size: 10, hash }] }
+    })
+    const decoded = decode(m.data, frame)
+    expect(decoded.block!.nodes[0]!.hash).toEqual(hash)
+    expect(decoded.block!.nodes[0]!.hash.buffer).not.toBe(frame.buffer)
+    expect(decoded.block!.nodes[0]!.hash.buffer.byteLength).toBe(32)
+  })
+
   it('reject truncated messages with a typed error, as the shapes do', () => {
     fc.assert(
       fc.property(dataArb, fc.nat(), (msg, cut) => {

@@ -7,20 +7,23 @@ import type { TreeNode, TreeNodeReader } from './nodes.ts'
 
 const MAX_CACHED = 1 << 16
 
-/** A hash whose buffer is larger than this is copied before it is cached. */
-const MAX_SHARED_BUFFER = 64
-
 /**
- * `node` with a hash that does not keep a large buffer alive. Hashes decoded from a proof are
- * views into the whole transport frame they came in (megabytes of blocks); a cached view would
- * keep that frame alive for as long as the node stays cached, so a download would hold every frame
- * it received. A view into a small buffer (a stored node's value) is kept as it is.
+ * A node read from storage whose hash lies in a buffer larger than this is copied before it is
+ * cached: a packed record of many nodes (or blocks) would stay alive for one cached node.
  */
-function ownHash(node: TreeNode): TreeNode {
+const MAX_READ_BUFFER = 64
+/**
+ * A node added whose hash lies in a buffer larger than this is copied. Added nodes come from the
+ * kernel's batched hashing (one compact buffer of the nodes' own hashes: kept as it is, appends stay
+ * cheap) or from proofs, whose hashes the wire decoder copies already; a larger buffer is most
+ * likely a whole received frame (blocks included), which a cached view would keep alive.
+ */
+const MAX_ADDED_BUFFER = 1 << 16
+
+/** `node` with a hash that does not keep a buffer larger than `limit` alive. */
+function ownHash(node: TreeNode, limit: number): TreeNode {
   const { hash } = node
-  return hash.buffer.byteLength <= MAX_SHARED_BUFFER
-    ? node
-    : { index: node.index, size: node.size, hash: hash.slice() }
+  return hash.buffer.byteLength <= limit ? node : { index: node.index, size: node.size, hash: hash.slice() }
 }
 
 export class CachedNodes implements TreeNodeReader {
@@ -34,7 +37,7 @@ export class CachedNodes implements TreeNodeReader {
   /** Remembers nodes that are (about to be) stored. */
   add(nodes: readonly TreeNode[]): void {
     if (this.#nodes.size + nodes.length > MAX_CACHED) this.#nodes = new Map()
-    for (const n of nodes) this.#nodes.set(n.index, ownHash(n))
+    for (const n of nodes) this.#nodes.set(n.index, ownHash(n, MAX_ADDED_BUFFER))
   }
 
   clear(): void {
@@ -50,7 +53,7 @@ export class CachedNodes implements TreeNodeReader {
     const hit = this.#nodes.get(index)
     if (hit) return hit
     const node = await this.#storage.getNode(index)
-    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, ownHash(node))
+    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, ownHash(node, MAX_READ_BUFFER))
     return node
   }
 
@@ -68,7 +71,7 @@ export class CachedNodes implements TreeNodeReader {
     for (let k = 0; k < missing.length; k++) {
       const node = read[k]!
       out[missing[k]!] = node
-      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, ownHash(node))
+      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, ownHash(node, MAX_READ_BUFFER))
     }
     return out
   }

@@ -26,7 +26,11 @@ import type { Proof } from '../merkle/proof.ts'
 export const handshake = struct({ capability: fixed32, seeks: flag(0) }, { flagsAt: 0 })
 export type Handshake = Infer<typeof handshake>
 
-/** `index ‖ size ‖ hash(32)`: written by hand, as it is decoded for every node of every proof. */
+/**
+ * `index ‖ size ‖ hash(32)`: written by hand, as it is decoded for every node of every proof. The
+ * hash is copied out of the frame: verified nodes are cached, and a view would keep the whole
+ * received frame (blocks and all) alive with them.
+ */
 export const treeNode: Codec<{ index: number; size: number; hash: Uint8Array }> = {
   preencode(s, n) {
     uint.preencode(s, n.index)
@@ -41,7 +45,7 @@ export const treeNode: Codec<{ index: number; size: number; hash: Uint8Array }> 
   decode(s) {
     const index = uint.decode(s)
     const size = uint.decode(s)
-    return { index, size, hash: fixed32.decode(s) }
+    return { index, size, hash: fixed32.decode(s).slice() }
   }
 }
 export const nodeArray = array(treeNode)
