@@ -84,3 +84,33 @@ export class PeerQueue {
     }
   }
 }
+
+/**
+ * The callers of `swarm.flush()` still waiting, each for the peers queued before it to be dialled
+ * to an open connection or a failure. Peers carry the generation ({@link tick}) they were queued in.
+ */
+export class FlushWaiters {
+  /** The current generation: peers queued now belong to it. */
+  tick = 0
+  #waiting: { resolve: (ok: boolean) => void; missing: number; tick: number }[] = []
+
+  /** Resolves true once `missing` more peers of the current generation (or earlier) are done. */
+  wait(missing: number): Promise<boolean> {
+    return new Promise((resolve) => this.#waiting.push({ resolve, missing, tick: this.tick++ }))
+  }
+
+  /** A peer queued in generation `tick` was dialled, or given up on. */
+  peerDone(tick: number): void {
+    for (let i = 0; i < this.#waiting.length; i++) {
+      const flush = this.#waiting[i]!
+      if (tick > flush.tick || --flush.missing > 0) continue
+      flush.resolve(true)
+      this.#waiting.splice(i--, 1)
+    }
+  }
+
+  /** Resolves every waiter with `ok`. */
+  releaseAll(ok: boolean): void {
+    for (const flush of this.#waiting.splice(0)) flush.resolve(ok)
+  }
+}

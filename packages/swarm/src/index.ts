@@ -12,6 +12,8 @@
  * - {@link PeerInfo} (`peer-info.ts`): what the swarm knows of a peer; priorities, bans.
  * - {@link RetryTimer} (`retry-timer.ts`): the backoff of dropped peers.
  * - {@link ConnectionSet} (`connection-set.ts`): connections by key; the connect queue.
+ * - `webrtc-upgrade.ts`: the `webrtc` option — connections upgraded to direct WebRTC data
+ *   channels (`@orchard/webrtc`, loaded only when asked for), the relay as the fallback.
  *
  * This entry imports no Node built-in and no `hyperdht`: the DHT is always passed in.
  *
@@ -49,3 +51,8 @@ export {
   type SwarmOptions,
   type SwarmStats
 } from './swarm.ts'
+export {
+  type ConnectionType,
+  RETIRE_GRACE_MS,
+  type SwarmWebRtcOptions
+} from './webrtc-upgrade.ts'

@@ -29,6 +29,30 @@ export interface DiscoveryHost {
   hasConnection(id: string): boolean
 }
 
+/**
+ * The {@link DiscoveryHost} of `swarm` (read live: its DHT, key pair and listen), where
+ * `hasConnection` tells whether a key has a connection.
+ */
+export function discoveryHost(
+  swarm: Omit<DiscoveryHost, 'hasConnection'>,
+  hasConnection: (id: string) => boolean
+): DiscoveryHost {
+  return {
+    get dht() {
+      return swarm.dht
+    },
+    get keyPair() {
+      return swarm.keyPair
+    },
+    get listening() {
+      return swarm.listening
+    },
+    listen: () => swarm.listen(),
+    leave: (topic) => swarm.leave(topic),
+    hasConnection
+  }
+}
+
 /** Options of {@link PeerDiscoverySession.refresh} (and of `swarm.join`). */
 export interface DiscoveryOptions {
   /** Announce us under the topic, so peers dial us (default true). */
@@ -330,3 +354,61 @@ export class PeerDiscoverySession {
 }
 
 function noop(): void {}
+
+/** The swarm's joined topics: one {@link PeerDiscovery} per topic, by hex topic. */
+export class TopicDiscoveries {
+  readonly #byId = new Map<string, PeerDiscovery>()
+  readonly #host: DiscoveryHost
+  readonly #onpeer: (peer: DHTPeer, topic: Uint8Array) => void
+
+  /** Discoveries on `host`, reporting every peer found (with its topic) to `onpeer`. */
+  constructor(host: DiscoveryHost, onpeer: (peer: DHTPeer, topic: Uint8Array) => void) {
+    this.#host = host
+    this.#onpeer = onpeer
+  }
+
+  /** A new session of `topic`'s discovery (started now unless it runs already); see `swarm.join`. */
+  join(topic: Uint8Array, opts: DiscoveryOptions, suspended: boolean): PeerDiscoverySession {
+    if (!(topic instanceof Uint8Array) || topic.byteLength !== 32) {
+      throw new TypeError('Topic is required and must be a 32-byte Uint8Array')
+    }
+    const own = new Uint8Array(topic) // our own copy: callers may reuse theirs
+    const id = toHex(own)
+    let discovery = this.#byId.get(id)
+    if (discovery && !discovery.destroyed) return discovery.session(opts)
+    discovery = new PeerDiscovery(this.#host, own, {
+      limit: opts.limit,
+      wait: discovery ? discovery.destroy() : null,
+      suspended,
+      onpeer: (peer) => this.#onpeer(peer, own)
+    })
+    this.#byId.set(id, discovery)
+    return discovery.session(opts)
+  }
+
+  /** Stops and forgets `topic`'s discovery (network failures while unannouncing are ignored). */
+  async leave(topic: Uint8Array): Promise<void> {
+    const id = toHex(topic)
+    const discovery = this.#byId.get(id)
+    if (!discovery) return
+    await discovery.destroy().catch(() => {})
+    if (this.#byId.get(id) === discovery) this.#byId.delete(id)
+  }
+
+  /** The discovery of `topic` (bytes or hex), if joined. */
+  get(topic: Uint8Array | string): PeerDiscovery | undefined {
+    return this.#byId.get(typeof topic === 'string' ? topic : toHex(topic))
+  }
+
+  /** Every joined topic's discovery. */
+  values(): IterableIterator<PeerDiscovery> {
+    return this.#byId.values()
+  }
+
+  /** Stops and forgets every discovery; resolves once all unannounced (or failed to). */
+  async clear(): Promise<void> {
+    const leaving = [...this.#byId.values()].map((d) => d.destroy())
+    this.#byId.clear()
+    await Promise.allSettled(leaving)
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { Emitter } from '@orchard/events'
 import { toHex } from './bytes.ts'
+import type { ConnectionType } from './webrtc-upgrade.ts'
 
 /** A connection that lasted at least this long resets the attempt count (fast retry). */
 const MIN_CONNECTION_TIME = 15000
@@ -53,6 +54,11 @@ export class PeerInfo extends Emitter<PeerInfoEvents> {
   queued = false
   /** True when our side dialled its current (or last) connection. */
   client = false
+  /**
+   * How its latest connection reaches it: `'relay'`, `'dht'`, or `'webrtc'` once upgraded to a
+   * direct data channel (the swarm's `webrtc` option); null before any.
+   */
+  connectionType: ConnectionType | null = null
   /** The topics it was found under. */
   readonly topics: Uint8Array[] = []
   /** Failed or ended connection attempts since the last long-lived connection. */

@@ -1,8 +1,10 @@
 /**
- * The swarm's public option, event and stats types (the class is in `swarm.ts`).
+ * The swarm's public option, event and stats types, and how its options open the DHT (the class is
+ * in `swarm.ts`).
  */
 import type { KeyPair, SwarmConnection, SwarmDHT } from './dht.ts'
 import type { PeerInfo } from './peer-info.ts'
+import type { SwarmWebRtcOptions } from './webrtc-upgrade.ts'
 
 /** Decides on a remote key (and the DHT's handshake payload, null for our own dials): true refuses. */
 export type Firewall = (remotePublicKey: Uint8Array, payload: unknown) => boolean
@@ -35,6 +37,16 @@ export interface SwarmOptions {
   backoffs?: readonly number[]
   /** Random extra delay of each backoff, up to this many ms. Default 500. */
   jitter?: number
+  /**
+   * Upgrade connections to direct WebRTC data channels (`true`, or options; default off). Once a
+   * connection opens — through a relay, typically tab to tab — both peers try `@orchard/webrtc`'s
+   * `upgrade()`, signalled over the connection itself. On success the direct connection is
+   * emitted as a new `'connection'` (its `connectionType` is `'webrtc'`) and replaces the relayed
+   * one, which closes; on failure (no ICE path, timeout, a peer without WebRTC) the relayed one
+   * stays. When the direct connection dies, the peer is dialled again through the relay. Both
+   * peers must enable it, and run protomux on their connections (replication does).
+   */
+  webrtc?: boolean | SwarmWebRtcOptions
 }
 
 /** What a {@link RelayConnector} opens for a swarm. */
@@ -58,6 +70,16 @@ export interface SwarmEvents {
   update: []
   /** A peer was banned (by the firewall), with why. */
   ban: [peerInfo: PeerInfo, err: Error]
+  /**
+   * A connection moved to a direct WebRTC data channel (the `webrtc` option): `direct`, already
+   * emitted as `'connection'`, replaces `relayed`, which is closing.
+   */
+  upgrade: [direct: SwarmConnection, relayed: SwarmConnection, peerInfo: PeerInfo]
+  /**
+   * An upgrade to WebRTC failed (a `WebRtcError` from `@orchard/webrtc`, with its `code`:
+   * `ICE_FAILED`, `TIMEOUT`, `REFUSED`, …); `conn` carries on as it was.
+   */
+  'upgrade-error': [err: Error, conn: SwarmConnection, peerInfo: PeerInfo]
 }
 
 /** Connection counters, as hyperswarm's `stats`. */
@@ -85,4 +107,13 @@ export interface SwarmStats {
   }
   /** Peers banned by the firewall. */
   bannedPeers: number
+}
+
+/** The DHT and key pair `opts` ask for (calling `attach` is the swarm's), or a `TypeError`. @internal */
+export function openSwarmDHT(opts: SwarmOptions): RelayedDHT {
+  if (opts?.dht) return { dht: opts.dht, keyPair: opts.keyPair ?? opts.dht.keyPair(opts.seed) }
+  if (opts?.relay) return opts.relay({ keyPair: opts.keyPair, seed: opts.seed })
+  throw new TypeError(
+    'Swarm needs a dht (in Node: createNodeDHT() from @orchard/swarm/dht) or a relay (in a tab: relayNode(url) from @orchard/relay/client)'
+  )
 }

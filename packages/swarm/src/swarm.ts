@@ -6,17 +6,25 @@
  */
 import { Emitter } from '@orchard/events'
 import { compare, equals, toHex } from './bytes.ts'
-import { ConnectionSet, PeerQueue } from './connection-set.ts'
+import { ConnectionSet, FlushWaiters, PeerQueue } from './connection-set.ts'
 import type { DHTPeer, DHTServer, KeyPair, SwarmConnection, SwarmDHT } from './dht.ts'
 import {
-  type DiscoveryHost,
   type DiscoveryOptions,
-  PeerDiscovery,
-  type PeerDiscoverySession
+  discoveryHost,
+  type PeerDiscovery,
+  type PeerDiscoverySession,
+  TopicDiscoveries
 } from './peer-discovery.ts'
 import { PeerInfo } from './peer-info.ts'
 import { RetryTimer } from './retry-timer.ts'
-import type { Firewall, SwarmEvents, SwarmOptions, SwarmStats } from './swarm-types.ts'
+import {
+  type Firewall,
+  openSwarmDHT,
+  type SwarmEvents,
+  type SwarmOptions,
+  type SwarmStats
+} from './swarm-types.ts'
+import { type ConnectionType, WebRtcUpgrades } from './webrtc-upgrade.ts'
 
 export type {
   Firewall,
@@ -29,12 +37,6 @@ export type {
 
 const MAX_PEERS = 64
 const MAX_PARALLEL = 3
-
-interface PendingFlush {
-  onflush: (ok: boolean) => void
-  missing: number
-  tick: number
-}
 
 /**
  * A swarm of peers: `join(topic)` to find peers by topic, `joinPeer(key)` to keep a connection to
@@ -82,41 +84,47 @@ export class Swarm extends Emitter<SwarmEvents> {
     bannedPeers: 0
   }
 
-  readonly #discovery = new Map<string, PeerDiscovery>()
+  readonly #discovery = new TopicDiscoveries(
+    discoveryHost(this, (id) => this.#all.has(id)),
+    (peer, topic) => this.#handlePeer(peer, topic)
+  )
   #timer: RetryTimer
   #queue = new PeerQueue()
   /** Every connection, pending or open, by remote key. */
   readonly #all = new ConnectionSet()
   /** Connections known to have opened (the dedup's "established" test where bytes are not counted). */
   readonly #opened = new WeakSet<SwarmConnection>()
-  #pendingFlushes: PendingFlush[] = []
-  #flushTick = 0
+  readonly #flushes = new FlushWaiters()
   #draining = false
   #clientConnections = 0
   #serverConnections = 0
   readonly #firewall: Firewall
+  /** How the DHT's connections travel: `'relay'` for a swarm opened through a relay. */
+  readonly #transport: ConnectionType
+  /** WebRTC upgrades, when asked for. */
+  readonly #webrtc: WebRtcUpgrades | null
 
   /** A swarm on `opts.dht`. */
   constructor(opts: SwarmOptions) {
     super()
-    if (opts?.dht) {
-      this.dht = opts.dht
-      this.keyPair = opts.keyPair ?? this.dht.keyPair(opts.seed)
-    } else if (opts?.relay) {
-      const relayed = opts.relay({ keyPair: opts.keyPair, seed: opts.seed })
-      this.dht = relayed.dht
-      this.keyPair = relayed.keyPair
-      relayed.attach?.(this)
-    } else {
-      throw new TypeError(
-        'Swarm needs a dht (in Node: createNodeDHT() from @orchard/swarm/dht) or a relay (in a tab: relayNode(url) from @orchard/relay/client)'
-      )
-    }
+    const opened = openSwarmDHT(opts)
+    this.dht = opened.dht
+    this.keyPair = opened.keyPair
+    opened.attach?.(this)
     this.maxPeers = opts.maxPeers ?? MAX_PEERS
     this.maxClientConnections = opts.maxClientConnections ?? Number.POSITIVE_INFINITY
     this.maxServerConnections = opts.maxServerConnections ?? Number.POSITIVE_INFINITY
     this.maxParallel = opts.maxParallel ?? MAX_PARALLEL
     this.#firewall = opts.firewall ?? (() => false)
+    this.#transport = opts.relay && !opts.dht ? 'relay' : 'dht'
+    this.#webrtc = !opts.webrtc
+      ? null
+      : new WebRtcUpgrades(opts.webrtc === true ? {} : opts.webrtc, {
+          keyPair: this.keyPair,
+          adopt: (relayed, direct, peer) => this.#adopt(relayed, direct, peer),
+          upgraded: (direct, relayed, peer) => this.emit('upgrade', direct, relayed, peer),
+          failed: (err, conn, peer) => this.emit('upgrade-error', err, conn, peer)
+        })
     const timerOpts = { backoffs: opts.backoffs, jitter: opts.jitter }
     this.#timer = new RetryTimer((batch) => this.#requeue(batch), timerOpts)
     this.server = this.dht.createServer(
@@ -137,39 +145,25 @@ export class Swarm extends Emitter<SwarmEvents> {
    */
   join(topic: Uint8Array, opts: DiscoveryOptions = {}): PeerDiscoverySession {
     if (this.destroyed) throw new Error('Swarm destroyed')
-    if (!(topic instanceof Uint8Array) || topic.byteLength !== 32) {
-      throw new TypeError('Topic is required and must be a 32-byte Uint8Array')
-    }
-    topic = new Uint8Array(topic) // our own copy: callers may reuse theirs
-    const id = toHex(topic)
-    let discovery = this.#discovery.get(id)
-    if (discovery && !discovery.destroyed) return discovery.session(opts)
-    discovery = new PeerDiscovery(this.#host, topic, {
-      limit: opts.limit,
-      wait: discovery ? discovery.destroy() : null,
-      suspended: this.suspended,
-      onpeer: (peer) => this.#handlePeer(peer, topic)
-    })
-    this.#discovery.set(id, discovery)
-    return discovery.session(opts)
+    return this.#discovery.join(topic, opts, this.suspended)
   }
 
   /** Leaves `topic`: no more lookups or announces (existing connections stay). */
-  async leave(topic: Uint8Array): Promise<void> {
-    const id = toHex(topic)
-    const discovery = this.#discovery.get(id)
-    if (!discovery) return
-    try {
-      await discovery.destroy()
-    } catch {
-      // the network may fail while we leave
-    }
-    if (this.#discovery.get(id) === discovery) this.#discovery.delete(id)
+  leave(topic: Uint8Array): Promise<void> {
+    return this.#discovery.leave(topic)
+  }
+
+  /**
+   * How `conn` (one of {@link connections}) reaches its peer: `'webrtc'` once upgraded to a direct
+   * data channel (the `webrtc` option), else `'relay'` for a swarm opened through a relay, `'dht'`.
+   */
+  connectionType(conn: SwarmConnection): ConnectionType {
+    return this.#webrtc?.isDirect(conn) ? 'webrtc' : this.#transport
   }
 
   /** The discovery of `topic`, or null when not joined. */
   status(topic: Uint8Array): PeerDiscovery | null {
-    return this.#discovery.get(toHex(topic)) ?? null
+    return this.#discovery.get(topic) ?? null
   }
 
   /** The discoveries of every joined topic. */
@@ -216,22 +210,14 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.#flushAllMaybe()) return true
     const pending = this.#all.size - this.connections.size
     if (this.#queue.length === 0 && pending === 0) return true
-    return new Promise((resolve) => {
-      this.#pendingFlushes.push({
-        onflush: resolve,
-        missing: this.#queue.length + pending,
-        tick: this.#flushTick++
-      })
-    })
+    return this.#flushes.wait(this.#queue.length + pending)
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
 
   /** Leaves every topic (unannouncing). */
-  async clear(): Promise<void> {
-    const leaving = [...this.#discovery.values()].map((d) => d.destroy())
-    this.#discovery.clear()
-    await Promise.allSettled(leaving)
+  clear(): Promise<void> {
+    return this.#discovery.clear()
   }
 
   /** Leaves every topic, closes every connection and the server, and destroys the DHT. */
@@ -241,11 +227,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.#timer.destroy()
     await this.clear()
     await this.server.close().catch(noop)
+    this.#webrtc?.closeAll()
     for (const conn of this.#all) {
       conn.on('error', noop)
       conn.destroy()
     }
-    while (this.#pendingFlushes.length) this.#pendingFlushes.pop()!.onflush(false)
+    this.#flushes.releaseAll(false)
     await this.dht.destroy()
   }
 
@@ -256,6 +243,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.server.suspend) pending.push(this.server.suspend())
     for (const d of this.#discovery.values()) pending.push(d.suspend())
     const closing: Promise<unknown>[] = []
+    this.#webrtc?.closeAll()
     for (const conn of this.#all) {
       closing.push(new Promise((resolve) => conn.once('close', resolve)))
       conn.on('error', noop)
@@ -282,22 +270,6 @@ export class Swarm extends Emitter<SwarmEvents> {
   }
 
   // --- internals: discovery ------------------------------------------------------------------
-
-  /** What the topic discoveries see of the swarm. */
-  readonly #host: DiscoveryHost = ((swarm: Swarm): DiscoveryHost => ({
-    get dht() {
-      return swarm.dht
-    },
-    get keyPair() {
-      return swarm.keyPair
-    },
-    get listening() {
-      return swarm.listening
-    },
-    listen: () => swarm.listen(),
-    leave: (topic) => swarm.leave(topic),
-    hasConnection: (id) => swarm.#all.has(id)
-  }))(this)
 
   #upsertPeer(publicKey: Uint8Array): PeerInfo | null {
     if (equals(publicKey, this.keyPair.publicKey)) return null
@@ -335,7 +307,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #shouldRequeue(peer: PeerInfo): boolean {
     if (this.suspended || this.destroyed) return false
     if (peer.explicit) return true
-    for (const topic of peer.topics) if (this.#discovery.has(toHex(topic))) return true
+    for (const topic of peer.topics) if (this.#discovery.get(topic)) return true
     return false
   }
 
@@ -344,7 +316,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   #enqueue(peer: PeerInfo): void {
     if (peer.queued) return
     peer.queued = true
-    peer._flushTick = this.#flushTick
+    peer._flushTick = this.#flushes.tick
     this.#queue.add(peer)
     this.#attemptClientConnections()
   }
@@ -355,20 +327,10 @@ export class Swarm extends Emitter<SwarmEvents> {
       peer.waiting = false
       if (!peer._updatePriority() || this.#all.has(peer.publicKey) || peer.queued) continue
       peer.queued = true
-      peer._flushTick = this.#flushTick
+      peer._flushTick = this.#flushes.tick
       this.#queue.add(peer)
     }
     this.#attemptClientConnections()
-  }
-
-  #flushMaybe(peer: PeerInfo): void {
-    for (let i = 0; i < this.#pendingFlushes.length; i++) {
-      const flush = this.#pendingFlushes[i]!
-      if (peer._flushTick > flush.tick) continue
-      if (--flush.missing > 0) continue
-      flush.onflush(true)
-      this.#pendingFlushes.splice(i--, 1)
-    }
   }
 
   #withinMaxPeers(): boolean {
@@ -384,7 +346,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     ) {
       return false
     }
-    while (this.#pendingFlushes.length) this.#pendingFlushes.pop()!.onflush(true)
+    this.#flushes.releaseAll(true)
     return true
   }
 
@@ -430,7 +392,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** Dials `peer` (unless connected, banned or firewalled). */
   #connect(peer: PeerInfo, queued: boolean): void {
     if (peer.banned || this.#all.has(peer.publicKey) || this.#handleFirewall(peer.publicKey, null, false)) {
-      if (queued) this.#flushMaybe(peer)
+      if (queued) this.#flushes.peerDone(peer._flushTick)
       return
     }
     const key = peer.publicKey
@@ -456,25 +418,20 @@ export class Swarm extends Emitter<SwarmEvents> {
         conn.off('error', noop)
         peer._connected()
         peer.client = true
-        this.emit('connection', conn, peer)
-        if (queued) this.#flushMaybe(peer)
+        this.#emitConnection(conn, peer)
+        if (queued) this.#flushes.peerDone(peer._flushTick)
         this.emit('update')
       },
       () => {}
     )
     conn.once('close', () => {
       closed = true
-      if (!opened) this.#connectDone()
-      this.stats.connects.client.closed++
-      this.connections.delete(conn)
-      this.#all.delete(key, conn)
-      this.#clientConnections--
-      peer._disconnected()
-      peer.waiting = this.#shouldRequeue(peer) && this.#timer.add(peer)
-      this.#maybeDeletePeer(peer)
-      if (!opened && queued) this.#flushMaybe(peer)
-      this.#attemptClientConnections()
-      this.emit('update')
+      this.#afterUpgrade(conn, () => {
+        if (!opened) this.#connectDone()
+        if (!opened && queued) this.#flushes.peerDone(peer._flushTick)
+        this.stats.connects.client.closed++
+        this.#untrack(conn, peer, true)
+      })
     })
     this.emit('update')
   }
@@ -543,21 +500,15 @@ export class Swarm extends Emitter<SwarmEvents> {
       conn.destroy(new Error('Connection to ourselves'))
       return
     }
-    this.#opened.add(conn)
-    this.connections.add(conn)
-    this.#all.add(remote, conn)
-    this.#serverConnections++
-    conn.once('close', () => {
-      this.connections.delete(conn)
-      this.#all.delete(remote, conn)
-      this.#serverConnections--
-      this.stats.connects.server.closed++
-      this.#maybeDeletePeer(peer)
-      this.#attemptClientConnections()
-      this.emit('update')
-    })
+    this.#track(conn, peer, false)
+    conn.once('close', () =>
+      this.#afterUpgrade(conn, () => {
+        this.stats.connects.server.closed++
+        this.#untrack(conn, peer, false)
+      })
+    )
     peer.client = false
-    this.emit('connection', conn, peer)
+    this.#emitConnection(conn, peer)
     this.emit('update')
   }
 
@@ -569,12 +520,15 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
     conn.on('error', noop)
     conn.on('close', onclose)
-    existing.once('close', () => {
-      if (closed) return
-      conn.off('error', noop)
-      conn.off('close', onclose)
-      this.#handleServerConnection(conn)
-    })
+    // after `existing`'s own close handling, which waits for an upgrade of it in flight
+    existing.once('close', () =>
+      this.#afterUpgrade(existing, () => {
+        if (closed) return
+        conn.off('error', noop)
+        conn.off('close', onclose)
+        this.#handleServerConnection(conn)
+      })
+    )
   }
 
   /** Has `conn` exchanged bytes both ways (Holepunch's counters), or at least opened? */
@@ -583,6 +537,66 @@ export class Swarm extends Emitter<SwarmEvents> {
       return conn.rawBytesRead > 0 && conn.rawBytesWritten > 0
     }
     return this.#opened.has(conn)
+  }
+
+  /** Counts `conn`, open, as `peer`'s connection (`client`: one we dialled). */
+  #track(conn: SwarmConnection, peer: PeerInfo, client: boolean): void {
+    this.#opened.add(conn)
+    this.connections.add(conn)
+    this.#all.add(peer.publicKey, conn)
+    if (client) this.#clientConnections++
+    else this.#serverConnections++
+  }
+
+  /**
+   * Forgets `peer`'s closed connection `conn` (`client`: one we dialled, whose peer is then dialled
+   * again with backoff while wanted).
+   */
+  #untrack(conn: SwarmConnection, peer: PeerInfo, client: boolean): void {
+    this.connections.delete(conn)
+    this.#all.delete(peer.publicKey, conn)
+    if (client) this.#clientConnections--
+    else this.#serverConnections--
+    // a connection its WebRTC upgrade retired is no drop: the peer is still connected
+    if (client && !this.#webrtc?.retired(conn)) {
+      peer._disconnected()
+      peer.waiting = this.#shouldRequeue(peer) && this.#timer.add(peer)
+    }
+    this.#maybeDeletePeer(peer)
+    this.#attemptClientConnections()
+    this.emit('update')
+  }
+
+  // --- internals: WebRTC upgrades ----------------------------------------------------------------
+
+  /** Hands `conn` to the app; with WebRTC on, its upgrade starts first, in the same turn. */
+  #emitConnection(conn: SwarmConnection, peer: PeerInfo): void {
+    const current = () => this.#all.get(peer.publicKey) === conn && !conn.destroyed
+    if (this.#webrtc?.holdBack(() => current() && this.#emitConnection(conn, peer))) return
+    peer.connectionType = this.connectionType(conn)
+    this.#webrtc?.start(conn, peer)
+    this.emit('connection', conn, peer)
+  }
+
+  /** Runs `fn`, `conn`'s close handling, once an upgrade of `conn` in flight settled (or now). */
+  #afterUpgrade(conn: SwarmConnection, fn: () => void): void {
+    if (!this.#webrtc?.defer(conn, fn)) fn()
+  }
+
+  /**
+   * `direct`, the WebRTC upgrade of `relayed`, becomes the peer's connection, as a replacing
+   * duplicate would (`relayed` retires). When it closes, a peer we dialled is dialled again.
+   */
+  #adopt(relayed: SwarmConnection, direct: SwarmConnection, peer: PeerInfo): boolean {
+    if (this.destroyed || this.suspended || this.#all.get(peer.publicKey) !== relayed) return false
+    const client = relayed.isInitiator
+    this.connections.delete(relayed)
+    this.#track(direct, peer, client)
+    // the direct path dies as any connection drops: a peer we dialled is dialled again (relayed)
+    direct.once('close', () => this.#untrack(direct, peer, client))
+    this.#emitConnection(direct, peer)
+    this.emit('update')
+    return true
   }
 }
 
