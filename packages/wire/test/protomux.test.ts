@@ -1,5 +1,5 @@
 import RealSecretStream from '@hyperswarm/secret-stream'
-import { struct, uint, utf8 } from '@orchard/codec'
+import { buffer, struct, uint, utf8 } from '@orchard/codec'
 import { ready } from '@orchard/crypto'
 import c from 'compact-encoding'
 import RealProtomux from 'protomux'
@@ -246,5 +246,37 @@ describe('protomux against a misbehaving remote', () => {
     }
     expect(ours.destroyed).toBe(true)
     expect((errors[0] as WireError).code).toBe('PROTOCOL_ERROR')
+  })
+})
+
+describe('protomux batches', () => {
+  it('split a corked burst into frames of about 1 MiB (a relay carries frames up to 4 MiB), in order, to the real protomux', async () => {
+    const { ours, theirs, oursStream } = await pair()
+    const frames: number[] = []
+    const write = oursStream.write.bind(oursStream)
+    oursStream.write = (chunk: Uint8Array) => {
+      frames.push(chunk.byteLength)
+      return write(chunk)
+    }
+    const got = collector<number>()
+    const id = new Uint8Array(32).fill(9)
+    const a = ours.createChannel({ protocol: 'orchard/burst', id, messages: [{ encoding: buffer }] })!
+    theirs
+      .createChannel({
+        protocol: 'orchard/burst',
+        id,
+        messages: [{ encoding: c.buffer, onmessage: (m: Uint8Array) => got.push(m[0]!) }]
+      })
+      .open()
+    a.open()
+    expect(await a.fullyOpened()).toBe(true)
+    ours.cork()
+    for (let i = 0; i < 64; i++) a.messages[0]!.send(new Uint8Array(64 * 1024).fill(i) as never)
+    ours.uncork()
+    await got.until(64)
+    expect(got.got).toEqual(Array.from({ length: 64 }, (_, i) => i))
+    const burst = frames.filter((n) => n > 64 * 1024)
+    expect(burst.length).toBeGreaterThanOrEqual(4)
+    for (const n of burst) expect(n).toBeLessThanOrEqual(1024 * 1024 + 70 * 1024)
   })
 })

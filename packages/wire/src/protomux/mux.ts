@@ -15,7 +15,8 @@ import { Channel, type ChannelOptions } from './channel.ts'
 export const MAX_BUFFERED = 4 * 1024 * 1024
 /** Channels the remote may have open (or pending) at once. */
 export const MAX_REMOTE_CHANNELS = 65536
-const MAX_BATCH = 8 * 1024 * 1024
+/** A corked batch is sent once it reaches this size: frames stay well under a relay's 4 MiB limit. */
+const MAX_BATCH = 1024 * 1024
 
 /** A handler's return: sync, or a promise whose rejection destroys the stream. @internal */
 type Maybe = void | Promise<unknown>
