@@ -50,6 +50,8 @@ export class PeerDuplex extends Duplex {
   #needsDrain = false
   #pollTimer: ReturnType<typeof setInterval> | null = null
   #endSent = false
+  /** Whether the in-band END went out (it waits behind queued bytes). */
+  #endWritten = false
   #endReceived = false
   #endAcked = false
   #lingerTimer: ReturnType<typeof setTimeout> | null = null
@@ -113,32 +115,56 @@ export class PeerDuplex extends Duplex {
     if (this.destroyed) return
     this.#open = true
     this.connecting = false
-    const queued = this.#queue
-    this.#queue = []
-    this.#queued = 0
-    for (const chunk of queued) this.#send(chunk)
-    if (this.#endSent) this.#sendControl(END)
+    const flushed = this.#flush()
     this.emit('connect')
-    if (this.destroyed || !this.#needsDrain) return
-    if (this.#channel.bufferedAmount >= this.#highWaterMark) this.#waitForDrain()
-    else this.#onLow()
+    if (this.destroyed) return
+    if (!flushed || this.#channel.bufferedAmount >= this.#highWaterMark) this.#waitForDrain()
+    else if (this.#needsDrain) this.#onLow()
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.destroyed) return false
-    if (!this.#open) {
-      this.#queue.push(chunk.slice())
-      // what waits for the connection counts against the high-water mark too
-      this.#queued += chunk.byteLength
-      if (this.#queued < this.#highWaterMark) return true
-      this.#needsDrain = true
+    if (this.#open && this.#queue.length === 0 && this.#channel.bufferedAmount < this.#highWaterMark) {
+      this.#send(chunk)
+      if (this.destroyed) return false
+      if (this.#channel.bufferedAmount < this.#highWaterMark) return true
+      this.#waitForDrain()
       return false
     }
-    this.#send(chunk)
-    if (this.destroyed) return false
-    if (this.#channel.bufferedAmount < this.#highWaterMark) return true
-    this.#waitForDrain()
+    // Not connected yet, or the channel holds a high-water mark already: keep it here. A writer
+    // that does not wait for 'drain' (hypercore answering hundreds of requests) would otherwise
+    // overflow the channel's own queue, which fails the channel (16 MiB in Chromium).
+    this.#queue.push(chunk.slice())
+    this.#queued += chunk.byteLength
+    if (this.#open) {
+      this.#waitForDrain()
+      return false
+    }
+    if (this.#queued < this.#highWaterMark) return true
+    this.#needsDrain = true
     return false
+  }
+
+  /**
+   * Sends queued chunks while the channel is below the high-water mark, then the in-band END if the
+   * writable side ended. Returns whether the queue is empty.
+   */
+  #flush(): boolean {
+    const queue = this.#queue
+    let i = 0
+    while (i < queue.length && this.#channel.bufferedAmount < this.#highWaterMark) {
+      const chunk = queue[i++]!
+      this.#queued -= chunk.byteLength
+      this.#send(chunk)
+      if (this.destroyed) return false
+    }
+    if (i > 0) queue.splice(0, i)
+    if (queue.length > 0) return false
+    if (this.#endSent && !this.#endWritten) {
+      this.#endWritten = true
+      this.#sendControl(END)
+    }
+    return true
   }
 
   #send(chunk: Uint8Array): void {
@@ -175,6 +201,11 @@ export class PeerDuplex extends Duplex {
   #onLow(): void {
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
     this.#pollTimer = null
+    if (this.destroyed) return
+    if (this.#open && !this.#flush()) {
+      if (!this.destroyed) this.#waitForDrain()
+      return
+    }
     if (!this.#needsDrain || this.destroyed) return
     this.#needsDrain = false
     this.emit('drain')
@@ -182,7 +213,7 @@ export class PeerDuplex extends Duplex {
 
   protected _end(): void {
     this.#endSent = true
-    this.#sendControl(END) // or on connect, after the queued bytes
+    if (this.#open) this.#flush() // END goes now, or after the queued bytes (on connect if not yet)
   }
 
   protected _destroy(err: Error | null): void {

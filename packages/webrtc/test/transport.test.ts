@@ -86,6 +86,31 @@ describe('PeerDuplex', () => {
     }
   })
 
+  it('holds what a writer that ignores drain sends past the high-water mark, and delivers all of it in order', async () => {
+    const { a, b } = await connectedPeers()
+    const CHUNK = 64 * 1024
+    const COUNT = 400 // 25 MiB, past a data channel's own send queue (16 MiB in Chromium)
+    let got = 0
+    let inOrder = true
+    b.on('data', (chunk) => {
+      for (let i = 0; i < chunk.byteLength; i += 4096) {
+        if (chunk[i] !== Math.floor((got + i) / CHUNK) % 251) inOrder = false
+      }
+      got += chunk.byteLength
+    })
+    const closed = new Promise<Error | null>((resolve) => a.once('close', resolve))
+    let refused = 0
+    for (let i = 0; i < COUNT; i++) if (!a.write(new Uint8Array(CHUNK).fill(i % 251))) refused++
+    expect(refused).toBeGreaterThan(0)
+    await until(() => got === COUNT * CHUNK || a.destroyed, 60_000)
+    expect(a.destroyed, 'the channel survived').toBe(false)
+    expect(got).toBe(COUNT * CHUNK)
+    expect(inOrder).toBe(true)
+    a.end()
+    b.end()
+    expect(await closed).toBe(null)
+  }, 90_000)
+
   it('reports a remote that went away without ending as a CHANNEL_FAILED error', async () => {
     const { a, b } = await connectedPeers()
     const closed = new Promise<Error | null>((resolve) => b.once('close', resolve))
