@@ -353,7 +353,8 @@ export class PeerDiscoverySession {
   }
 }
 
-function noop(): void {}
+/** Swallows what nobody needs to hear (a settled announce, a closing connection's error). */
+export function noop(): void {}
 
 /** The swarm's joined topics: one {@link PeerDiscovery} per topic, by hex topic. */
 export class TopicDiscoveries {

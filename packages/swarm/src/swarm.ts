@@ -11,6 +11,7 @@ import type { DHTPeer, DHTServer, KeyPair, SwarmConnection, SwarmDHT } from './d
 import {
   type DiscoveryOptions,
   discoveryHost,
+  noop,
   type PeerDiscovery,
   type PeerDiscoverySession,
   TopicDiscoveries
@@ -24,7 +25,7 @@ import {
   type SwarmOptions,
   type SwarmStats
 } from './swarm-types.ts'
-import { type ConnectionType, WebRtcUpgrades } from './webrtc-upgrade.ts'
+import { type ConnectionType, type WebRtcUpgrades, webRtcUpgrades } from './webrtc-upgrade.ts'
 
 export type {
   Firewall,
@@ -117,14 +118,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     this.maxParallel = opts.maxParallel ?? MAX_PARALLEL
     this.#firewall = opts.firewall ?? (() => false)
     this.#transport = opts.relay && !opts.dht ? 'relay' : 'dht'
-    this.#webrtc = !opts.webrtc
-      ? null
-      : new WebRtcUpgrades(opts.webrtc === true ? {} : opts.webrtc, {
-          keyPair: this.keyPair,
-          adopt: (relayed, direct, peer) => this.#adopt(relayed, direct, peer),
-          upgraded: (direct, relayed, peer) => this.emit('upgrade', direct, relayed, peer),
-          failed: (err, conn, peer) => this.emit('upgrade-error', err, conn, peer)
-        })
+    this.#webrtc = webRtcUpgrades(opts.webrtc, {
+      keyPair: this.keyPair,
+      adopt: (relayed, direct, peer) => this.#adopt(relayed, direct, peer),
+      upgraded: (direct, relayed, peer) => this.emit('upgrade', direct, relayed, peer),
+      failed: (err, conn, peer) => this.emit('upgrade-error', err, conn, peer)
+    })
     const timerOpts = { backoffs: opts.backoffs, jitter: opts.jitter }
     this.#timer = new RetryTimer((batch) => this.#requeue(batch), timerOpts)
     this.server = this.dht.createServer(
@@ -599,5 +598,3 @@ export class Swarm extends Emitter<SwarmEvents> {
     return true
   }
 }
-
-function noop(): void {}

@@ -59,6 +59,14 @@ export interface UpgradeHost {
 
 type WebRtcModule = typeof import('@orchard/webrtc')
 
+/** The upgrades a swarm's `webrtc` option asks for (`true`: defaults), or null when off. @internal */
+export function webRtcUpgrades(
+  option: SwarmWebRtcOptions | boolean | undefined,
+  host: UpgradeHost
+): WebRtcUpgrades | null {
+  return option ? new WebRtcUpgrades(option === true ? {} : option, host) : null
+}
+
 /**
  * The upgrades of one swarm: one attempt per connection, started by both sides as the connection is
  * handed to the app; the roles inside follow the connection's (its initiator makes the offer), so
