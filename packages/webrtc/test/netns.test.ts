@@ -7,24 +7,21 @@
  * Playwright over a pipe, which crosses namespaces. The tabs' secret-stream runs end to end
  * through the child; `upgrade` then moves them to a direct data channel over the veth address.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test/setup/chromium.ts'
+import { CHROMIUM_ARGS } from '../../../test/setup/chromium.ts'
+import { chromiumInNamespaceOf, spawnInNetns } from '../../../test/setup/netns.ts'
 import { duplexChecks } from '../../wire/test/duplex-conformance.ts'
 import type { UpgradeReport } from './browser/netns-page.ts'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'orchard-webrtc-netns-'))
-/** The namespace: loopback up, and a veth pair with an address and a default route, isolated. */
-const NETNS_SETUP =
-  'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 10.201.0.1/24 dev v0 && ' +
-  'ip link set v0 up && ip link set v1 up && ip route add default via 10.201.0.2 dev v0 && exec "$0" "$@"'
 
 let child: ChildProcess
 let origin: string
@@ -32,20 +29,11 @@ let browser: Browser
 
 /** Starts the relay child inside a new network namespace; resolves with its port. */
 async function startChild(bundlePath: string): Promise<number> {
-  child = spawn(
-    'unshare',
-    [
-      '-n',
-      'sh',
-      '-c',
-      NETNS_SETUP,
-      process.execPath,
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./netns/relay-child.ts', import.meta.url)),
-      bundlePath
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }
+  child = spawnInNetns(
+    fileURLToPath(new URL('./netns/relay-child.ts', import.meta.url)),
+    [bundlePath],
+    root,
+    ['ignore', 'pipe', 'pipe']
   )
   let out = ''
   let err = ''
@@ -69,14 +57,6 @@ type PageApi = {
   step(): string
 }
 
-/** A Chromium launcher that enters the child's network namespace first. */
-function chromiumInChildNamespace(): string {
-  const path = join(dir, 'chromium-in-netns')
-  writeFileSync(path, `#!/bin/sh\nexec nsenter --net=/proc/${child.pid}/ns/net -- ${CHROMIUM_PATH} "$@"\n`)
-  chmodSync(path, 0o755)
-  return path
-}
-
 beforeAll(async () => {
   const bundlePath = join(dir, 'app.js')
   // as a user's bundler would see it: no `global` define, no `process`/`events`/`buffer` shims
@@ -91,7 +71,7 @@ beforeAll(async () => {
   })
   const port = await startChild(bundlePath)
   origin = `http://127.0.0.1:${port}/`
-  browser = await chromium.launch({ executablePath: chromiumInChildNamespace(), args: CHROMIUM_ARGS })
+  browser = await chromium.launch({ executablePath: chromiumInNamespaceOf(child, dir), args: CHROMIUM_ARGS })
 }, 60_000)
 
 afterAll(async () => {

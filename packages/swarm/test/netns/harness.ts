@@ -6,22 +6,19 @@
  * page (`relay-child.ts`); Chromium joins the child's namespace (`nsenter`), driven by Playwright
  * over a pipe, which crosses namespaces. Used by `netns-webrtc.test.ts` and `pnpm bench webrtc`.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../../test/setup/chromium.ts'
+import { CHROMIUM_ARGS } from '../../../../test/setup/chromium.ts'
+import { chromiumInNamespaceOf, spawnInNetns, VETH_ADDRESS } from '../../../../test/setup/netns.ts'
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url))
-/** The namespace: loopback up, and a veth pair with an address and a default route, isolated. */
-const NETNS_SETUP =
-  'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 10.201.0.1/24 dev v0 && ' +
-  'ip link set v0 up && ip link set v1 up && ip route add default via 10.201.0.2 dev v0 && exec "$0" "$@"'
-/** The address WebRTC finds between two tabs of the namespace. */
-export const VETH_ADDRESS = '10.201.0.1'
+
+export { VETH_ADDRESS }
 
 /** A running namespace: the relay child, and Chromium inside it. */
 export interface Namespace {
@@ -57,20 +54,11 @@ export async function startNamespace(pageEntry: string): Promise<Namespace> {
     target: 'es2022',
     logLevel: 'silent'
   })
-  const child = spawn(
-    'unshare',
-    [
-      '-n',
-      'sh',
-      '-c',
-      NETNS_SETUP,
-      process.execPath,
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./relay-child.ts', import.meta.url)),
-      bundlePath
-    ],
-    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }
+  const child = spawnInNetns(
+    fileURLToPath(new URL('./relay-child.ts', import.meta.url)),
+    [bundlePath],
+    root,
+    ['pipe', 'pipe', 'pipe']
   )
   let out = ''
   let err = ''
@@ -101,13 +89,10 @@ export async function startNamespace(pageEntry: string): Promise<Namespace> {
   let browser: Browser | null = null
   try {
     const [, httpPort, relayPort] = await line(/listening (\d+) (\d+)/)
-    const launcher = join(dir, 'chromium-in-netns')
-    writeFileSync(
-      launcher,
-      `#!/bin/sh\nexec nsenter --net=/proc/${child.pid}/ns/net -- ${CHROMIUM_PATH} "$@"\n`
-    )
-    chmodSync(launcher, 0o755)
-    browser = await chromium.launch({ executablePath: launcher, args: CHROMIUM_ARGS })
+    browser = await chromium.launch({
+      executablePath: chromiumInNamespaceOf(child, dir),
+      args: CHROMIUM_ARGS
+    })
     const b = browser
     const logs: string[] = []
     return {
