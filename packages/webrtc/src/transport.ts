@@ -49,6 +49,9 @@ export class PeerDuplex extends Duplex {
   #queued = 0
   #needsDrain = false
   #pollTimer: ReturnType<typeof setInterval> | null = null
+  /** Bytes handed to the channel since the last timer turn (see `#buffered`). */
+  #sentThisTurn = 0
+  #turnTimer: ReturnType<typeof setTimeout> | null = null
   #endSent = false
   /** Whether the in-band END went out (it waits behind queued bytes). */
   #endWritten = false
@@ -87,7 +90,7 @@ export class PeerDuplex extends Duplex {
   }
 
   #onMessage(data: unknown): void {
-    if (this.destroyed && this.#lingerTimer === null) return
+    if (this.#gone()) return
     if (data instanceof ArrayBuffer) {
       if (!this.destroyed) this.emit('data', new Uint8Array(data))
     } else if (ArrayBuffer.isView(data)) {
@@ -118,16 +121,16 @@ export class PeerDuplex extends Duplex {
     const flushed = this.#flush()
     this.emit('connect')
     if (this.destroyed) return
-    if (!flushed || this.#channel.bufferedAmount >= this.#highWaterMark) this.#waitForDrain()
+    if (!flushed || this.#buffered() >= this.#highWaterMark) this.#waitForDrain()
     else if (this.#needsDrain) this.#onLow()
   }
 
   write(chunk: Uint8Array): boolean {
     if (this.destroyed) return false
-    if (this.#open && this.#queue.length === 0 && this.#channel.bufferedAmount < this.#highWaterMark) {
+    if (this.#open && this.#queue.length === 0 && this.#buffered() < this.#highWaterMark) {
       this.#send(chunk)
       if (this.destroyed) return false
-      if (this.#channel.bufferedAmount < this.#highWaterMark) return true
+      if (this.#buffered() < this.#highWaterMark) return true
       this.#waitForDrain()
       return false
     }
@@ -152,11 +155,10 @@ export class PeerDuplex extends Duplex {
   #flush(): boolean {
     const queue = this.#queue
     let i = 0
-    while (i < queue.length && this.#channel.bufferedAmount < this.#highWaterMark) {
+    while (i < queue.length && this.#buffered() < this.#highWaterMark) {
       const chunk = queue[i++]!
       this.#queued -= chunk.byteLength
-      this.#send(chunk)
-      if (this.destroyed) return false
+      if (!this.#send(chunk)) return false
     }
     if (i > 0) queue.splice(0, i)
     if (queue.length > 0) return false
@@ -167,7 +169,22 @@ export class PeerDuplex extends Duplex {
     return true
   }
 
-  #send(chunk: Uint8Array): void {
+  /**
+   * What the channel holds. Browsers raise `bufferedAmount` as `send` returns; wrtc only on a later
+   * turn, so a writer looping synchronously would see 0 throughout and never be asked to wait. The
+   * bytes sent this turn are a floor until the channel's own count has caught up.
+   */
+  #buffered(): number {
+    return Math.max(this.#channel.bufferedAmount, this.#sentThisTurn)
+  }
+
+  /** Hands `chunk` to the channel; false when the channel is gone (the duplex is torn down then). */
+  #send(chunk: Uint8Array): boolean {
+    this.#sentThisTurn += chunk.byteLength
+    this.#turnTimer ??= setTimeout(() => {
+      this.#turnTimer = null
+      this.#sentThisTurn = 0
+    }, 0)
     // `send` takes views of plain ArrayBuffers only
     const bytes = (chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>
     try {
@@ -176,8 +193,11 @@ export class PeerDuplex extends Duplex {
       }
     } catch (err) {
       // the channel went away under us (closing): the peer's own close follows
-      this.destroy(fromPeerError(err as Error))
+      if (this.destroyed) this.#teardown()
+      else this.destroy(fromPeerError(err as Error))
+      return false
     }
+    return true
   }
 
   #sendControl(message: string): void {
@@ -194,16 +214,16 @@ export class PeerDuplex extends Duplex {
     if (typeof this.#channel.bufferedAmountLowThreshold === 'number' || this.#pollTimer !== null) return
     // no `bufferedamountlow` here: look at `bufferedAmount` until it is low
     this.#pollTimer = setInterval(() => {
-      if (this.destroyed || this.#channel.bufferedAmount <= this.#highWaterMark / 2) this.#onLow()
+      if (this.#gone() || this.#buffered() <= this.#highWaterMark / 2) this.#onLow()
     }, POLL_MS)
   }
 
   #onLow(): void {
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
     this.#pollTimer = null
-    if (this.destroyed) return
+    if (this.#gone()) return
     if (this.#open && !this.#flush()) {
-      if (!this.destroyed) this.#waitForDrain()
+      if (!this.#gone()) this.#waitForDrain()
       return
     }
     if (!this.#needsDrain || this.destroyed) return
@@ -217,11 +237,8 @@ export class PeerDuplex extends Duplex {
   }
 
   protected _destroy(err: Error | null): void {
-    if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
-    this.#pollTimer = null
-    this.#queue = []
-    // ended both ways: every byte of the remote's is here, but ours may still be on the way until
-    // the remote acknowledges our end — keep the connection up until then
+    // ended both ways: every byte of the remote's is here, but ours may still be queued here or on
+    // the way until the remote acknowledges our end — keep sending and the connection up until then
     if (err === null && this.#endSent && this.#endReceived && !this.#endAcked && !this.peer.destroyed) {
       this.#lingerTimer = setTimeout(() => this.#teardown(), LINGER_MS)
       ;(this.#lingerTimer as { unref?: () => void }).unref?.()
@@ -230,9 +247,19 @@ export class PeerDuplex extends Duplex {
     this.#teardown()
   }
 
+  /** Destroyed and not lingering to finish sending: nothing more goes out. */
+  #gone(): boolean {
+    return this.destroyed && this.#lingerTimer === null
+  }
+
   #teardown(): void {
     if (this.#lingerTimer !== null) clearTimeout(this.#lingerTimer)
     this.#lingerTimer = null
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer)
+    this.#pollTimer = null
+    if (this.#turnTimer !== null) clearTimeout(this.#turnTimer)
+    this.#turnTimer = null
+    this.#queue = []
     // the error, if any, is ours to report (the peer would only echo it)
     if (!this.peer.destroyed) this.peer.destroy()
   }

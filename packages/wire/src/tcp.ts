@@ -34,6 +34,9 @@ export class TcpDuplex extends Duplex {
   }
 
   protected _destroy(err: Error | null): void {
+    // ended both ways: the socket closes by itself once what it still buffers went out, which
+    // destroying it now would drop
+    if (err === null && this.socket.writableEnded && this.socket.readableEnded) return
     this.socket.destroy(err ?? undefined)
   }
 }

@@ -2,7 +2,8 @@
  * The conformance suite every {@link Duplex} transport passes: ordered bytes both ways whatever
  * the chunking, backpressure (`write` false → `drain`), half-close with `end`, `destroy` with and
  * without an error on either side, and the secret-stream running on top. Byte transports may
- * re-chunk, so received bytes are compared as one concatenation.
+ * re-chunk, so received bytes are compared as one concatenation. A transport without half-close
+ * (a bare data channel) runs {@link duplexChecksFor}`({ halfClose: false })`.
  *
  * The checks are plain async functions (no test runner, no Node APIs) so the same suite also runs
  * inside a browser page, for transports that only exist there (WebRTC data channels).
@@ -122,6 +123,27 @@ export const duplexChecks: Record<string, (connect: () => Promise<DuplexPair>) =
     await cleanup()
   },
 
+  async 'both ending in one turn still delivers a burst the writer did not wait for'(connect) {
+    const { a, b, cleanup } = await connect()
+    const chunk = pattern(256 * 1024, 5)
+    const total = 16 * chunk.byteLength // 4 MiB, past a high-water mark, written in one turn
+    const atB = receive(b, total)
+    const bEnded = new Promise<void>((resolve) => b.on('end', () => resolve()))
+    const aClosed = closed(a)
+    const bClosed = closed(b)
+    // b's end reaches a while a may still hold part of the burst: a closing then must not drop it
+    b.end()
+    for (let sent = 0; sent < total; sent += chunk.byteLength) a.write(chunk)
+    a.end()
+    const got = await atB
+    check(got.byteLength === total, `received ${got.byteLength} of ${total} bytes`)
+    check(sameBytes(got.subarray(total - chunk.byteLength), chunk), 'the last chunk differs')
+    await bEnded
+    check((await aClosed) === null, 'a closed with an error')
+    check((await bClosed) === null, 'b closed with an error')
+    await cleanup()
+  },
+
   async 'destroys: close fires once on both sides, an error is reported, writes after it are refused'(
     connect
   ) {
@@ -168,4 +190,16 @@ export const duplexChecks: Record<string, (connect: () => Promise<DuplexPair>) =
     initiator.destroy()
     await cleanup()
   }
+}
+
+/** Checks that need a true half-close: after the remote's end, this side still sends. */
+const needsHalfClose = new Set(['both ending in one turn still delivers a burst the writer did not wait for'])
+
+/**
+ * The checks a transport runs: all of them, or — for a transport without half-close, where
+ * ending closes both ways (a bare data channel) — the ones that do not need it.
+ */
+export function duplexChecksFor(opts: { halfClose: boolean }): typeof duplexChecks {
+  if (opts.halfClose) return duplexChecks
+  return Object.fromEntries(Object.entries(duplexChecks).filter(([name]) => !needsHalfClose.has(name)))
 }
