@@ -29,7 +29,8 @@ const ISOMORPHIC: Record<string, string[]> = {
   autobase: ['src/index.ts'],
   swarm: ['src/index.ts'],
   webrtc: ['src/index.ts'],
-  tabs: ['src/index.ts']
+  tabs: ['src/index.ts'],
+  'blind-peering': ['src/index.ts']
 }
 
 const FORBIDDEN = new Set([...builtinModules, 'buffer', 'process', 'events', 'stream', 'util'])

@@ -50,6 +50,7 @@ export {
 export type { EncryptionOption, KeyInput } from './options.ts'
 export type { Download, DownloadRange } from './replication/download.ts'
 export type { ExtensionOptions, SessionExtension } from './replication/extensions.ts'
+export type { HypercorePeer } from './replication/peer.ts'
 export type {
   EncryptedConnection,
   ProtocolStream,

@@ -32,6 +32,7 @@ import {
   isOptions,
   type KeyInput
 } from './options.ts'
+import type { HypercorePeer } from './replication/peer.ts'
 import { replicatorOf } from './replication/protocol.ts'
 import { type BlockCodec, blockCodec } from './value-encoding.ts'
 import { PendingRequests } from './waiters.ts'
@@ -394,8 +395,8 @@ export abstract class HypercoreSession extends Emitter<HypercoreEvents> {
   }
 
   /** The peers currently replicating this core. */
-  get peers(): readonly unknown[] {
-    return this._core?.peers ?? []
+  get peers(): readonly HypercorePeer[] {
+    return (this._core?.peers ?? []) as HypercorePeer[]
   }
 
   /** A summary of the core (key, lengths, fork, padding), as hypercore's `info()`. */

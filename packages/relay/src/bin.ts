@@ -17,6 +17,9 @@ Options:
   --bootstrap <list>    DHT bootstrap nodes, host:port[,host:port...] (repeatable);
                         without it an embedded DHT testnet runs on loopback
   --max-sessions <n>    tab sessions held at once (default 1000)
+  --blind-peer <dir>    also run Holepunch's blind-peer, storing in <dir>: it keeps
+                        the cores tabs ask it to (@orchard/blind-peering) while they
+                        are closed; its key is logged and served in /health
   -h, --help            show this help
 
 Endpoints: ws://host:port/ (relay protocol v1), /health (JSON), /metrics (Prometheus)
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     host: args.values.host ?? '127.0.0.1',
     ...(bootstrap ? { bootstrap } : {}),
     limits: { maxSessions: int('max-sessions', args.values['max-sessions'], 1000) },
+    ...(args.values['blind-peer'] ? { blindPeer: { storage: args.values['blind-peer'] } } : {}),
     log
   })
   // handlers first: a signal during start-up closes the relay as soon as it is up
@@ -95,6 +99,7 @@ function parse() {
       host: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
       'max-sessions': { type: 'string' },
+      'blind-peer': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,

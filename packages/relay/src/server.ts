@@ -5,8 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { toHex } from '@orchard/codec'
 import { ready } from '@orchard/crypto'
 import { WebSocketServer } from 'ws'
+import { type RunningBlindPeer, startBlindPeer } from './node/blind-peer.ts'
 import { createTestnet, HyperDHT, type HyperDHTNode, type Testnet } from './node/hyperdht.ts'
 import { Metrics } from './node/metrics.ts'
 import { Session, type SessionContext, type TapDirection } from './node/session.ts'
@@ -36,6 +38,12 @@ export interface RelayServerOptions {
   log?: (record: Record<string, unknown>) => void
   /** Sees every byte the relay receives and sends per session (for audits and tests). */
   tap?: (sessionId: number, direction: TapDirection, bytes: Uint8Array) => void
+  /**
+   * Also run Holepunch's real `blind-peer` beside the relay, storing in `storage`: tabs ask it
+   * (`@orchard/blind-peering`) to keep their cores while they are closed. Its key is
+   * {@link RelayServer.blindPeer}'s and `/health`'s `blindPeer`.
+   */
+  blindPeer?: { storage: string; maxBytes?: number }
   /** Milliseconds sessions get to unannounce (with their tab's signatures) on close (default 5000). */
   shutdownTimeout?: number
 }
@@ -52,6 +60,8 @@ export class RelayServer {
   readonly testnet: Testnet | null
   /** The DHT bootstrap list the relay uses (the testnet's when embedded). */
   readonly bootstrap: (string | { host: string; port: number })[]
+  /** The blind peer running beside the relay (`blindPeer` option), or null. */
+  blindPeer: RunningBlindPeer | null = null
   readonly #http: Server
   readonly #wss: WebSocketServer
   readonly #sessions = new Set<Session>()
@@ -97,6 +107,19 @@ export class RelayServer {
       throw err
     }
     const relay = new RelayServer(opts, dht, testnet, bootstrap)
+    if (opts.blindPeer) {
+      try {
+        relay.blindPeer = await startBlindPeer({
+          ...opts.blindPeer,
+          bootstrap,
+          ...(dhtHost ? { host: dhtHost } : {})
+        })
+      } catch (err) {
+        await dht.destroy()
+        await testnet?.destroy()
+        throw err
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       relay.#http.once('error', reject)
       relay.#http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
@@ -104,7 +127,13 @@ export class RelayServer {
         resolve()
       })
     })
-    relay.#log({ event: 'listening', url: relay.url, dht: dht.address(), testnet: testnet !== null })
+    relay.#log({
+      event: 'listening',
+      url: relay.url,
+      dht: dht.address(),
+      testnet: testnet !== null,
+      blindPeer: relay.blindPeer ? toHex(relay.blindPeer.publicKey) : null
+    })
     return relay
   }
 
@@ -133,8 +162,13 @@ export class RelayServer {
     const path = (req.url ?? '/').split('?')[0]
     if (path === '/health') {
       const ok = !this.#closing && !this.dht.destroyed
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ ok, sessions: this.#sessions.size, dht: this.dht.address() }))
+      // readable from any page: tabs learn the blind peer's key here
+      res.writeHead(ok ? 200 : 503, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': '*'
+      })
+      const blindPeer = this.blindPeer ? toHex(this.blindPeer.publicKey) : null
+      res.end(JSON.stringify({ ok, sessions: this.#sessions.size, dht: this.dht.address(), blindPeer }))
       return
     }
     if (path === '/metrics') {
@@ -189,6 +223,7 @@ export class RelayServer {
     for (const ws of this.#wss.clients) ws.terminate()
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
     await new Promise<void>((resolve) => this.#http.close(() => resolve()))
+    await this.blindPeer?.close()
     await this.dht.destroy()
     await this.testnet?.destroy()
     this.#log({ event: 'closed' })

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
@@ -28,7 +30,8 @@ it('orchard-relay --help prints the usage and exits 0', async () => {
     out += d.toString()
   })
   expect(await exit(child)).toBe(0)
-  for (const flag of ['--port', '--host', '--bootstrap', '--max-sessions']) expect(out).toContain(flag)
+  for (const flag of ['--port', '--host', '--bootstrap', '--max-sessions', '--blind-peer'])
+    expect(out).toContain(flag)
 })
 
 it('an unknown flag is refused with exit code 2', async () => {
@@ -51,4 +54,30 @@ it('--port 0 --max-sessions 1 --host 127.0.0.1 are honoured', async () => {
   const code = exit(child)
   child.kill('SIGTERM')
   expect(await code).toBe(0)
+})
+
+it('--blind-peer <dir> runs a blind peer whose key is logged, served in /health, and kept across restarts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orchard-relay-bp-'))
+  try {
+    const keys: string[] = []
+    for (let run_ = 0; run_ < 2; run_++) {
+      const child = run(['--port', '0', '--blind-peer', dir])
+      const lines: Record<string, unknown>[] = []
+      const listening = await waitFor(child, lines, 'listening')
+      expect(String(listening.blindPeer)).toMatch(/^[0-9a-f]{64}$/)
+      const health = (await (
+        await fetch(String(listening.url).replace('ws:', 'http:') + '/health')
+      ).json()) as {
+        blindPeer: string
+      }
+      expect(health.blindPeer).toBe(listening.blindPeer)
+      keys.push(health.blindPeer)
+      const code = exit(child)
+      child.kill('SIGTERM')
+      expect(await code).toBe(0)
+    }
+    expect(keys[1]).toBe(keys[0])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

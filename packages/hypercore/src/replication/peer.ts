@@ -59,7 +59,17 @@ export interface Inflight {
   assumes: boolean
 }
 
-export class Peer {
+/** What a session's {@link Hypercore.peers} tells about each peer replicating the core. */
+export interface HypercorePeer {
+  /** The remote's static public key, where the connection knows it. */
+  readonly remotePublicKey: Uint8Array | null
+  /** The remote's length of the core (its last announced upgrade). */
+  readonly remoteLength: number
+  /** How many leading blocks the remote says it holds. */
+  readonly remoteContiguousLength: number
+}
+
+export class Peer implements HypercorePeer {
   readonly replicator: Replicator
   readonly core: Core
   readonly channel: ReplicationChannel
@@ -98,6 +108,14 @@ export class Peer {
   lastUpgradableFork = -1
   /** The peer's handshake says it answers seek requests. */
   remoteSeeks = false
+
+  get remotePublicKey(): Uint8Array | null {
+    return this.channel.remotePublicKey
+  }
+
+  get remoteContiguousLength(): number {
+    return this.remote.contiguous
+  }
   /** The remote length for which `canUpgrade` was computed. */
   #canUpgradeFor = -1
   #canUpgrade = true
