@@ -62,7 +62,7 @@ describe('keys', () => {
     expect(decodeKey(key)).toEqual(key)
     expect(decodeKey(hex)).toEqual(key)
     expect(decodeKey(hex.toUpperCase())).toEqual(key)
-    const z32 = 'yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' // 0x00…01 shifted: any valid 52 chars
+    const z32 = 'yryyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy' // 52 z-base-32 characters: 32 bytes
     expect(decodeKey(z32).byteLength).toBe(32)
     for (const bad of ['', 'zz', hex.slice(2), `${hex}00`, new Uint8Array(31)]) {
       expect(() => decodeKey(bad)).toThrow(BlindPeeringError)
