@@ -56,8 +56,9 @@ class MemoryDuplex extends Duplex {
 
   protected _destroy(err: Error | null): void {
     const peer = this.peer
-    // a clean close (both sides ended) still delivers what is queued: the flush already scheduled
-    // runs before the peer's teardown below; a failure drops it, as a broken connection would
+    // a destroy without an error (as when both sides ended) still delivers what is queued: the
+    // flush already scheduled runs before the peer's teardown below; a failure drops it, as a
+    // broken connection would
     if (err) this.#queue = []
     // the other side sees the connection drop (without our error, as over a network)
     if (peer && !peer.destroyed)
