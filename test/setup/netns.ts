@@ -33,3 +33,50 @@ export function chromiumInNamespaceOf(child: ChildProcess, dir: string): string 
   chmodSync(path, 0o755)
   return path
 }
+
+/** A child started by {@link startInNetns}, and a way to wait for a line of its stdout. */
+export interface NetnsChild {
+  readonly child: ChildProcess
+  /** Resolves with the first match of `re` in everything the child printed; rejects if it exits first. */
+  line(re: RegExp): Promise<RegExpExecArray>
+}
+
+/**
+ * {@link spawnInNetns} with stdout and stderr piped: `line` waits for what the child prints, and a
+ * child that exits first fails the wait with its stderr.
+ */
+export function startInNetns(
+  script: string,
+  args: string[],
+  cwd: string,
+  stdin: 'pipe' | 'ignore'
+): NetnsChild {
+  const child = spawnInNetns(script, args, cwd, [stdin, 'pipe', 'pipe'])
+  let out = ''
+  let err = ''
+  child.stderr!.on('data', (chunk: Uint8Array) => {
+    err += chunk
+  })
+  child.stdout!.on('data', (chunk: Uint8Array) => {
+    out += chunk
+  })
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the namespace child exited (${code}): ${err}`)))
+  )
+  exited.catch(() => {})
+  const line = (re: RegExp) =>
+    Promise.race([
+      exited,
+      new Promise<RegExpExecArray>((resolve) => {
+        const check = () => {
+          const m = re.exec(out)
+          if (!m) return
+          child.stdout!.off('data', check)
+          resolve(m)
+        }
+        child.stdout!.on('data', check)
+        check()
+      })
+    ])
+  return { child, line }
+}

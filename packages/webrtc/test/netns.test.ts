@@ -16,7 +16,7 @@ import { build } from 'esbuild'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM_ARGS } from '../../../test/setup/chromium.ts'
-import { chromiumInNamespaceOf, spawnInNetns } from '../../../test/setup/netns.ts'
+import { chromiumInNamespaceOf, startInNetns } from '../../../test/setup/netns.ts'
 import { duplexChecks } from '../../wire/test/duplex-conformance.ts'
 import type { UpgradeReport } from './browser/netns-page.ts'
 
@@ -29,25 +29,15 @@ let browser: Browser
 
 /** Starts the relay child inside a new network namespace; resolves with its port. */
 async function startChild(bundlePath: string): Promise<number> {
-  child = spawnInNetns(
+  const started = startInNetns(
     fileURLToPath(new URL('./netns/relay-child.ts', import.meta.url)),
     [bundlePath],
     root,
-    ['ignore', 'pipe', 'pipe']
+    'ignore'
   )
-  let out = ''
-  let err = ''
-  child.stderr!.on('data', (chunk: Uint8Array) => {
-    err += chunk
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Uint8Array) => {
-      out += chunk
-      const m = /listening (\d+)/.exec(out)
-      if (m) resolve(Number(m[1]))
-    })
-    child.once('exit', (code) => reject(new Error(`the namespace child exited (${code}): ${err}`)))
-  })
+  child = started.child
+  const [, port] = await started.line(/listening (\d+)/)
+  return Number(port)
 }
 
 /** The page's entry points (see browser/netns-page.ts). */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS } from '../../../../test/setup/chromium.ts'
-import { chromiumInNamespaceOf, spawnInNetns, VETH_ADDRESS } from '../../../../test/setup/netns.ts'
+import { chromiumInNamespaceOf, startInNetns, VETH_ADDRESS } from '../../../../test/setup/netns.ts'
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url))
 
@@ -54,38 +54,12 @@ export async function startNamespace(pageEntry: string): Promise<Namespace> {
     target: 'es2022',
     logLevel: 'silent'
   })
-  const child = spawnInNetns(
+  const { child, line } = startInNetns(
     fileURLToPath(new URL('./relay-child.ts', import.meta.url)),
     [bundlePath],
     root,
-    ['pipe', 'pipe', 'pipe']
+    'pipe'
   )
-  let out = ''
-  let err = ''
-  child.stderr!.on('data', (chunk: Uint8Array) => {
-    err += chunk
-  })
-  child.stdout!.on('data', (chunk: Uint8Array) => {
-    out += chunk
-  })
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`the namespace child exited (${code}): ${err}`)))
-  )
-  exited.catch(() => {})
-  const line = (re: RegExp) =>
-    Promise.race([
-      exited,
-      new Promise<RegExpExecArray>((resolve) => {
-        const check = () => {
-          const m = re.exec(out)
-          if (!m) return
-          child.stdout!.off('data', check)
-          resolve(m)
-        }
-        child.stdout!.on('data', check)
-        check()
-      })
-    ])
   let browser: Browser | null = null
   try {
     const [, httpPort, relayPort] = await line(/listening (\d+) (\d+)/)

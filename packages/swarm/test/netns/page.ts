@@ -10,6 +10,7 @@ import { Hypercore } from '@orchard/hypercore'
 import { openIdbStorage, openMemoryStorage } from '@orchard/storage'
 import type { PeerDuplex, WebRtcError } from '@orchard/webrtc'
 import { type RelaySwarmDHT, relayNode } from '../../../relay/src/client/index.ts'
+import { selectedRemoteAddress } from '../../../webrtc/test/browser/ice.ts'
 import { Swarm, type SwarmConnection, type SwarmWebRtcOptions } from '../../src/index.ts'
 
 const hex = (b: Uint8Array | null) =>
@@ -115,15 +116,7 @@ async function join(name: string, topic: string) {
 async function remoteAddress(conn: SwarmConnection): Promise<string | null> {
   const raw = (conn as unknown as { rawStream?: PeerDuplex }).rawStream
   const pc = (raw?.peer as unknown as { _pc?: RTCPeerConnection } | undefined)?._pc
-  if (!pc) return null
-  const stats = await pc.getStats()
-  for (const report of stats.values()) {
-    if (report.type !== 'transport' || !report.selectedCandidatePairId) continue
-    const pair = stats.get(report.selectedCandidatePairId)
-    const remote = pair && stats.get(pair.remoteCandidateId)
-    return remote?.address ?? remote?.ip ?? null
-  }
-  return null
+  return pc ? selectedRemoteAddress(pc) : null
 }
 
 /** What session `name` saw so far. */

@@ -11,21 +11,11 @@ import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
+import { bundlePage } from '../../../../test/setup/bundle-page.ts'
 import { RelayServer } from '../../../relay/src/index.ts'
 
 const bundle = readFileSync(process.argv[2]!)
-const html =
-  '<!doctype html><meta charset="utf-8"><title>orchard swarm webrtc</title><script type="module" src="/app.js"></script>'
-
-const pages = createServer((req, res) => {
-  if (req.url?.startsWith('/app.js')) {
-    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(bundle)
-  } else if (req.url === '/' || req.url?.startsWith('/?')) {
-    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' }).end(html)
-  } else {
-    res.writeHead(404).end()
-  }
-})
+const pages = createServer(bundlePage(bundle, 'orchard swarm webrtc'))
 
 const relay = await RelayServer.start({ host: '127.0.0.1', port: 0 })
 pages.listen(0, '127.0.0.1', () => {

@@ -18,6 +18,7 @@ import {
   upgrade,
   WebRtcError
 } from '../../src/index.ts'
+import { selectedRemoteAddress } from './ice.ts'
 
 /** What one tab reports. */
 export interface UpgradeReport {
@@ -78,16 +79,8 @@ function chatOn(stream: Duplex): { say(text: string): Promise<string> } {
 let step = 'loading'
 
 /** The remote address of the ICE candidate pair the peer connection selected. */
-async function selectedRemoteAddress(peer: SimplePeerLike): Promise<string | null> {
-  const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc
-  const stats = await pc.getStats()
-  for (const report of stats.values()) {
-    if (report.type !== 'transport' || !report.selectedCandidatePairId) continue
-    const pair = stats.get(report.selectedCandidatePairId)
-    const remote = pair && stats.get(pair.remoteCandidateId)
-    return remote?.address ?? remote?.ip ?? null
-  }
-  return null
+function peerRemoteAddress(peer: SimplePeerLike): Promise<string | null> {
+  return selectedRemoteAddress((peer as unknown as { _pc: RTCPeerConnection })._pc)
 }
 
 async function runUpgrade(role: 'a' | 'b', room: string): Promise<UpgradeReport> {
@@ -102,7 +95,7 @@ async function runUpgrade(role: 'a' | 'b', room: string): Promise<UpgradeReport>
   step = 'upgrading'
   const direct = await upgrade(relayed, { keyPair, timeout: 20_000 })
   step = 'exchanging'
-  const remoteAddress = await selectedRemoteAddress((direct.rawStream as PeerDuplex).peer)
+  const remoteAddress = await peerRemoteAddress((direct.rawStream as PeerDuplex).peer)
 
   // a greeting, then 1 MiB, each way, over the direct path
   const received: Uint8Array[] = []

@@ -11,10 +11,9 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { bundlePage } from '../../../../test/setup/bundle-page.ts'
 
 const bundle = readFileSync(process.argv[2]!)
-const html =
-  '<!doctype html><meta charset="utf-8"><title>orchard webrtc</title><script type="module" src="/app.js"></script>'
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
 /** One side of a room: its socket, and frames that arrived before the other side joined. */
@@ -25,15 +24,7 @@ interface Side {
 }
 const rooms = new Map<string, Side>()
 
-const server = createServer((req, res) => {
-  if (req.url?.startsWith('/app.js')) {
-    res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(bundle)
-  } else if (req.url === '/' || req.url?.startsWith('/?')) {
-    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' }).end(html)
-  } else {
-    res.writeHead(404).end()
-  }
-})
+const server = createServer(bundlePage(bundle, 'orchard webrtc'))
 
 server.on('upgrade', (req, socket: Socket) => {
   const key = req.headers['sec-websocket-key']
