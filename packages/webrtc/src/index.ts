@@ -34,7 +34,13 @@ export {
   SignalChannel,
   type SignalChannelEvents
 } from './signal.ts'
-export { fromSimplePeer, HIGH_WATER_MARK, PeerDuplex, type PeerDuplexOptions } from './transport.ts'
+export {
+  fromSimplePeer,
+  HIGH_WATER_MARK,
+  PeerDuplex,
+  type PeerDuplexOptions,
+  POLLED_HIGH_WATER_MARK
+} from './transport.ts'
 export {
   type AuthenticatedConnection,
   DEFAULT_UPGRADE_TIMEOUT,

@@ -31,6 +31,48 @@ describe('Duplex conformance: simple-peer data channel (wrtc)', () => {
 })
 
 describe('PeerDuplex', () => {
+  it('hands one large write to the channel only up to the high-water mark; the rest follows on drain', async () => {
+    // a corked replication batch is one write of megabytes: sent whole, it is a burst that stalls
+    // Chromium's SCTP for seconds (see HIGH_WATER_MARK)
+    const highWaterMark = 64 * 1024
+    const pa = createPeer({ initiator: true, wrtc })
+    const pb = createPeer({ initiator: false, wrtc })
+    link(pa, pb)
+    const a = fromSimplePeer(pa, { highWaterMark })
+    const b = fromSimplePeer(pb)
+    await until(() => pa.connected && pb.connected)
+    const channel = pa._channel!
+    const send = channel.send.bind(channel)
+    let handedOver = 0
+    channel.send = (data: Parameters<typeof channel.send>[0]) => {
+      handedOver += typeof data === 'string' ? 0 : (data as Uint8Array).byteLength
+      send(data)
+    }
+    const big = new Uint8Array(4 * 1024 * 1024).map((_, i) => i * 7)
+    const got: Uint8Array[] = []
+    let received = 0
+    const all = new Promise<void>((resolve) =>
+      b.on('data', (chunk) => {
+        got.push(chunk.slice())
+        received += chunk.byteLength
+        if (received === big.byteLength) resolve()
+      })
+    )
+    expect(a.write(big)).toBe(false)
+    expect(handedOver).toBeGreaterThan(0)
+    expect(handedOver).toBeLessThanOrEqual(highWaterMark)
+    big.fill(0) // the writer may reuse its buffer once write returned: the rest was copied
+    await new Promise<void>((resolve) => a.once('drain', () => resolve()))
+    await all
+    expect(handedOver).toBe(4 * 1024 * 1024)
+    const bytes = concatBytes(got)
+    expect(bytes[1]).toBe(7)
+    expect(bytes[highWaterMark + 1]).toBe(((highWaterMark + 1) * 7) & 0xff)
+    expect(bytes[bytes.byteLength - 1]).toBe(((4 * 1024 * 1024 - 1) * 7) & 0xff)
+    a.destroy()
+    b.destroy()
+  })
+
   it('is connecting until the channel opens, queues writes and an end meanwhile, then delivers them in order', async () => {
     const pa = createPeer({ initiator: true, wrtc })
     const pb = createPeer({ initiator: false, wrtc })
