@@ -8,8 +8,9 @@ import type { Hyperbee } from '@orchard/hyperbee'
 import { type BlockMap, Hyperblobs } from '@orchard/hyperblobs'
 import { Hypercore, type Manifest } from '@orchard/hypercore'
 import { contentManifest } from './content-key.ts'
+import type { Hyperdrive } from './drive.ts'
 import { type BlobId, ENTRY_ENCODINGS, type Entry } from './entry.ts'
-import { InvalidBlobsKeyError } from './errors.ts'
+import { BadArgumentError, InvalidBlobsKeyError } from './errors.ts'
 import { prefixRange } from './paths.ts'
 
 /** The content store of a drive (hyperblobs 2's API, as `@orchard/hyperblobs` implements it). */
@@ -117,4 +118,17 @@ export async function blobsLengthAt(bee: Hyperbee<unknown, unknown>, version: nu
   } finally {
     await c.close()
   }
+}
+
+/**
+ * Truncates `drive`'s metadata core to `version` and its blobs core to `blobsLength` blocks (-1:
+ * the length the blobs core had at that version), checking both first.
+ */
+export async function truncateDrive(drive: Hyperdrive, version: number, blobsLength: number): Promise<void> {
+  if (version > drive.core.length) throw new BadArgumentError('Bad truncation length')
+  const length = blobsLength === -1 ? await drive.getBlobsLength(version) : blobsLength
+  const blobs = await drive.getBlobs()
+  if (length > blobs.core.length) throw new BadArgumentError('Bad truncation length')
+  await drive.core.truncate(version)
+  await blobs.core.truncate(length)
 }

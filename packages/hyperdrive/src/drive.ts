@@ -8,6 +8,7 @@ import type { Corestore } from '@orchard/corestore'
 import { Emitter } from '@orchard/events'
 import { Batch, type BeeStream, type Hyperbee, type RangeOptions } from '@orchard/hyperbee'
 import { BlockNotAvailableError, type Hypercore } from '@orchard/hypercore'
+import { MirrorDrive, type MirrorOptions, type SourceDrive, type TargetDrive } from '@orchard/mirror-drive'
 import {
   beeReadOptions,
   type DriveBee,
@@ -26,7 +27,8 @@ import {
   blobsCoreFromHeader,
   blobsLengthAt,
   createBlobsCore,
-  openBlobs
+  openBlobs,
+  truncateDrive
 } from './blobs.ts'
 import { contentKeyOf, contentManifest } from './content-key.ts'
 import { Download, type DownloadOptions, downloadRanges, storedLocally } from './download.ts'
@@ -38,6 +40,7 @@ import {
   InvalidPathError,
   RecursiveSymlinkError
 } from './errors.ts'
+import { DriveMonitor, type MonitorOptions } from './monitor.ts'
 import type {
   Cleared,
   ClearOptions,
@@ -103,6 +106,8 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
   readonly core: Hypercore
   /** The content store, once open (a reader opens it once the drive's header is known). */
   blobs: Blobs | null = null
+  /** The open {@link DriveMonitor}s (closed with the drive). */
+  readonly monitors = new Set<DriveMonitor>()
   /** Whether entries carry `metadata` (always, as hyperdrive 13). */
   readonly supportsMetadata = true
   /** The block encryption key of both cores, if any. */
@@ -244,6 +249,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
 
   async #close(): Promise<void> {
     await this.opening.catch(noop)
+    await Promise.all([...this.monitors].map((m) => m.close()))
     if (this.blobs && (!this.#parent || this.blobs !== this.#parent.blobs)) await this.blobs.core.close()
     await this.db.close()
     if (!this.#parent && !this.#batching) {
@@ -523,6 +529,19 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
     return new DriveWatcher(watcher, (snapshot) => this.makeCheckout(snapshot))
   }
 
+  /** Mirrors this drive into `out` (a drive, a localdrive…) as mirror-drive does; see `MirrorDrive`. */
+  mirror(out: TargetDrive, opts?: MirrorOptions): MirrorDrive {
+    // the mirror hands back only entries this drive listed (full entries, with their seq)
+    return new MirrorDrive(this as unknown as SourceDrive, out, opts)
+  }
+
+  /** Upload and download stats of the file `name` (or of the whole drive), with an `update` per block. */
+  monitor(name?: string | null, opts: MonitorOptions = {}): DriveMonitor {
+    const monitor = new DriveMonitor(this, name ?? null, opts, (m) => this.monitors.delete(m))
+    this.monitors.add(monitor)
+    return monitor
+  }
+
   // --- downloads ----------------------------------------------------------------------------------
 
   /** Downloads the contents of every file below `folder` (or of one file). */
@@ -562,12 +581,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
   /** Truncates the drive to `version`, and its blobs core to match (or to `blobs` blocks). */
   async truncate(version: number, opts: { blobs?: number } = {}): Promise<void> {
     if (!this.opened) await this.ready()
-    if (version > this.core.length) throw new BadArgumentError('Bad truncation length')
-    const blobsLength = (opts.blobs ?? -1) === -1 ? await this.getBlobsLength(version) : opts.blobs!
-    const blobs = await this.getBlobs()
-    if (blobsLength > blobs.core.length) throw new BadArgumentError('Bad truncation length')
-    await this.core.truncate(version)
-    await blobs.core.truncate(blobsLength)
+    return truncateDrive(this, version, opts.blobs ?? -1)
   }
 
   // --- streams ------------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ export {
   filesKeyEncoding
 } from './entry.ts'
 export * from './errors.ts'
+export {
+  DriveMonitor,
+  type DriveMonitorEvents,
+  type MonitorOptions,
+  speedometer,
+  type TransferStats
+} from './monitor.ts'
 export type {
   Cleared,
   ClearOptions,
