@@ -12,7 +12,9 @@
  *    the same port, the context comes back online, and the second context sees the edit.
  *
  * 4. a second tab of the first browser shows "open in another tab" (one tab works on the IndexedDB
- *    store at a time) and takes over once the first tab closes.
+ *    store at a time) and takes over once the first tab closes;
+ * 5. a third browser context writes a notebook, waits until the app says the relay's blind peer
+ *    keeps it, and is closed; a fourth context opens the link and reads it from the blind peer.
  *
  * The DHT is a loopback testnet of the test's own, so it outlives the relay's restart (as a real
  * DHT outlives a relay); the app is built with Vite into a temporary folder and served with the
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toHex } from '../packages/codec/src/index.ts'
 import { RelayServer } from '../packages/relay/src/index.ts'
 import { launchChromium, type RunningChromium } from '../packages/storage/test/browser/chromium.ts'
 import { buildApp } from '../web/node/build.ts'
@@ -39,6 +42,7 @@ const dir = mkdtempSync(join(tmpdir(), 'orchard-demo-'))
 const artifacts = fileURLToPath(new URL('./artifacts/demo/', import.meta.url))
 const TITLE = 'Trip to Lisbon'
 const NOTE = 'Pastéis de nata at Manteigaria, 8 am before the queue'
+const KEPT_NOTE = 'Written in a tab that was closed before anyone else opened the link'
 const EDITED = 'Pastéis de nata at Manteigaria — go at 8 am, and try Alfama after'
 
 /** A small "photo": a colour gradient, as a real PNG. */
@@ -70,7 +74,13 @@ let link = ''
 let step = 0
 
 async function startRelay(port: number): Promise<RelayServer> {
-  return RelayServer.start({ port, bootstrap: testnet.bootstrap, dhtHost: '127.0.0.1' })
+  // the blind peer keeps its key (a seed in its folder) and its data across the relay's restart
+  return RelayServer.start({
+    port,
+    bootstrap: testnet.bootstrap,
+    dhtHost: '127.0.0.1',
+    blindPeer: { storage: join(dir, 'blind-peer') }
+  })
 }
 
 /** Saves a screenshot of `page` as the next numbered step. */
@@ -129,7 +139,8 @@ beforeAll(async () => {
   relay = await startRelay(0)
   relayPort = relay.address().port
   const built = await buildApp(join(dir, 'dist'))
-  app = await serveApp({ dir: built, relayPort: () => relayPort, bootstrap })
+  const blindPeer = toHex(relay.blindPeer!.publicKey)
+  app = await serveApp({ dir: built, relayPort: () => relayPort, bootstrap, blindPeers: () => [blindPeer] })
   chromium = await launchChromium(mkdtempSync(join(dir, 'profile-')))
   contextA = await chromium.browser.newContext()
   contextB = await chromium.browser.newContext()
@@ -189,9 +200,15 @@ describe('Orchard Notebook: two browsers, a native peer, offline', () => {
     expect(await pageB.getByTestId('notebook-title').textContent()).toBe(TITLE)
     expect(await pageB.getByTestId('role').textContent()).toContain('Read-only')
     expect(await pageB.getByTestId('new-note').count()).toBe(0)
-    // every core fully downloaded: the bars are full
+    // every core fully downloaded: the bars fill (the panel redraws a moment after the blocks land)
     await pageB.waitForFunction(
-      () => document.querySelectorAll('[data-testid=progress-row]').length === 3,
+      () => {
+        const rows = Array.from(document.querySelectorAll('[data-testid=progress-row] progress'))
+        return (
+          rows.length === 3 &&
+          rows.every((p) => (p as HTMLProgressElement).value === (p as HTMLProgressElement).max)
+        )
+      },
       null,
       { timeout: 30_000 }
     )
@@ -341,4 +358,37 @@ describe('Orchard Notebook: two browsers, a native peer, offline', () => {
     await waitForNotes(second, [EDITED], 30_000)
     await shot(second, 'a2-took-over')
   }, 90_000)
+
+  it("a notebook stays available from the relay's blind peer once every tab of its writer is closed", async () => {
+    const writer = await chromium.browser.newContext()
+    const page = await writer.newPage()
+    await page.goto(app.url)
+    await page.waitForSelector('body[data-state=home]')
+    await page.getByTestId('new-title').fill('Kept while closed')
+    await page.getByTestId('create-notebook').click()
+    await page.waitForSelector('body[data-state=notebook]')
+    await page.getByTestId('new-note').fill(KEPT_NOTE)
+    await page.getByTestId('add-note').click()
+    await waitForNotes(page, [KEPT_NOTE], 10_000)
+    // the app says when the blind peer holds every block: the moment the user may close the tab
+    await page.waitForSelector('[data-testid=kept][data-kept=kept]', { timeout: 60_000 })
+    expect(await page.getByTestId('peers').getAttribute('data-peers')).toBe('0')
+    await shot(page, 'c-kept-by-blind-peer')
+    const keptLink = await page.getByTestId('share-link').inputValue()
+    await writer.close() // every tab of the writer's browser is gone
+
+    const later = await chromium.browser.newContext()
+    try {
+      const reader = await later.newPage()
+      await reader.goto(keptLink)
+      await reader.waitForSelector('body[data-state=notebook]')
+      await within(waitForNotes(reader, [KEPT_NOTE], 60_000), 61_000, 'the note from the blind peer')
+      expect(await reader.getByTestId('notebook-title').textContent()).toBe('Kept while closed')
+      // no swarm peer holds it (the writer is gone): it came from the blind peer
+      expect(await reader.getByTestId('peers').getAttribute('data-peers')).toBe('0')
+      await shot(reader, 'd-reads-from-blind-peer')
+    } finally {
+      await later.close()
+    }
+  }, 180_000)
 })

@@ -57,6 +57,7 @@ it('pnpm start builds and serves the demo; the printed URL loads with no console
   const [, url] = await waitForOutput(/Open:\s+(http:\/\/\S+)/, 120_000)
   const [, bootstrap] = await waitForOutput(/DHT bootstrap:\s+(\S+)/, 5_000)
   expect(bootstrap).toMatch(/^127\.0\.0\.1:\d+/)
+  const [, blindPeer] = await waitForOutput(/Blind peer:\s+([0-9a-f]{64})/, 5_000)
 
   chromium = await launchChromium(mkdtempSync(join(dir, 'profile-')))
   context = await chromium.browser.newContext()
@@ -84,6 +85,8 @@ it('pnpm start builds and serves the demo; the printed URL loads with no console
   const config = await page.evaluate(async () => (await fetch('config.json')).json())
   expect(config.relay).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
   expect(config.bootstrap).toEqual([bootstrap])
+  // and names the blind peer that runs beside it, which the app hands its notebooks to
+  expect(config.blindPeers).toEqual([blindPeer])
   // the app's relay session is open
   await page.waitForFunction(
     () =>

@@ -1,7 +1,8 @@
 /**
  * Serves the built app over HTTP, as any static host would, plus `/config.json`: where the relay
  * is (its WebSocket URL on the host name the browser used, so the app works on `localhost`,
- * `127.0.0.1` or a LAN address alike) and the DHT bootstrap, for native peers.
+ * `127.0.0.1` or a LAN address alike), the DHT bootstrap, for native peers, and the blind peers
+ * that keep notebooks while every tab is closed.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
@@ -28,6 +29,8 @@ export interface ServeAppOptions {
   relayPort: () => number
   /** DHT bootstrap nodes (`host:port`), told to native peers through the config. */
   bootstrap: string[]
+  /** Blind peers' public keys (hex) the app asks to keep its notebooks (default none). */
+  blindPeers?: () => string[]
   /** Interface to bind (default `127.0.0.1`). */
   host?: string
   /** Port (default 0: any free one). */
@@ -46,7 +49,12 @@ export interface AppServer {
 function configFor(req: IncomingMessage, opts: ServeAppOptions): AppConfig {
   const hostHeader = req.headers.host ?? '127.0.0.1'
   const hostname = new URL(`http://${hostHeader}`).hostname
-  return { relay: `ws://${hostname}:${opts.relayPort()}`, bootstrap: opts.bootstrap }
+  const blindPeers = opts.blindPeers?.() ?? []
+  return {
+    relay: `ws://${hostname}:${opts.relayPort()}`,
+    bootstrap: opts.bootstrap,
+    ...(blindPeers.length > 0 ? { blindPeers } : {})
+  }
 }
 
 /** Starts serving `opts.dir` (see the module doc). */

@@ -1,16 +1,22 @@
 /**
  * `pnpm start`: builds Orchard Notebook, starts a relay on an embedded loopback HyperDHT testnet
  * (or on the DHT `--bootstrap` names), serves the app on loopback and prints the URL to open, the
- * relay and the DHT bootstrap (for native peers: `web/node/cli.ts`). SIGINT/SIGTERM stop it all
+ * relay and the DHT bootstrap (for native peers: `web/node/cli.ts`). Beside the relay runs Holepunch's
+ * blind peer, which keeps the notebooks the app asks it to while every tab is closed. SIGINT/SIGTERM stop it all
  * cleanly (exit code 0).
  *
  * Ports are fixed by default — the app's origin (host and port) is where the browser keeps the
  * notebooks and the service worker, so the same URL finds them again next time.
  */
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { toHex } from '@orchard/codec'
 import { RelayServer } from '@orchard/relay'
 import { buildApp, DEFAULT_OUT_DIR } from './build.ts'
 import { serveApp } from './serve.ts'
+
+/** Where the blind peer keeps its data by default (ignored by git, kept across restarts). */
+const DEFAULT_BLIND_PEER_DIR = fileURLToPath(new URL('../../.tmp/blind-peer', import.meta.url))
 
 const HELP = `pnpm start — Orchard Notebook with a relay on a local DHT
 
@@ -19,6 +25,9 @@ Options (\`pnpm start --port 0\`):
   --relay-port <n>    relay WebSocket port (default 8787; 0 = any free port)
   --host <addr>       interface both bind (default 127.0.0.1)
   --bootstrap <list>  DHT bootstrap nodes host:port[,…] instead of the embedded loopback testnet
+  --blind-peer <dir>  where the blind peer beside the relay keeps notebooks while every tab is
+                      closed (default .tmp/blind-peer in the repository)
+  --no-blind-peer     run no blind peer
   --no-build          serve the existing web/dist
   --verbose           print the relay's log lines
   -h, --help          show this help
@@ -45,6 +54,8 @@ async function main(): Promise<void> {
       'relay-port': { type: 'string' },
       host: { type: 'string' },
       bootstrap: { type: 'string' },
+      'blind-peer': { type: 'string' },
+      'no-blind-peer': { type: 'boolean' },
       'no-build': { type: 'boolean' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' }
@@ -87,6 +98,9 @@ async function main(): Promise<void> {
     port: port('relay-port', values['relay-port'], 8787),
     host,
     ...(bootstrapList ? { bootstrap: bootstrapList } : {}),
+    ...(values['no-blind-peer']
+      ? {}
+      : { blindPeer: { storage: values['blind-peer'] ?? DEFAULT_BLIND_PEER_DIR } }),
     ...(values.verbose ? { log: (r: Record<string, unknown>) => say(JSON.stringify(r)) } : {})
   })
   stops.push(() => relay.close())
@@ -96,7 +110,8 @@ async function main(): Promise<void> {
     host,
     port: port('port', values.port, 4173),
     relayPort: () => relay.address().port,
-    bootstrap
+    bootstrap,
+    blindPeers: () => (relay.blindPeer ? [toHex(relay.blindPeer.publicKey)] : [])
   })
   stops.push(() => app.close())
   if (stopping) return
@@ -107,6 +122,10 @@ async function main(): Promise<void> {
   say(`  Relay:         ${relay.url}`)
   say(`  DHT bootstrap: ${bootstrap.join(',')}${relay.testnet ? ' (embedded loopback testnet)' : ''}`)
   say(`  Node peer:     node --import tsx web/node/cli.ts '<share link>'`)
+  if (relay.blindPeer)
+    say(
+      `  Blind peer:    ${toHex(relay.blindPeer.publicKey)} (keeps notebooks in ${relay.blindPeer.storage})`
+    )
   say()
   say('Press Ctrl+C to stop.')
 }

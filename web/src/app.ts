@@ -52,6 +52,10 @@ export class App {
   #route = 0
   readonly #redrawStatus = throttle(() => this.#renderStatus(), 150)
   readonly #refreshNotebook = throttle(() => this.view?.refresh(), 200)
+  /** Hands the open notebook's cores (new blocks, a drive opened late) to the blind peers. */
+  readonly #keepNotebook = throttle(() => {
+    if (this.notebook) this.sync?.keep(this.notebook.cores())
+  }, 500)
 
   constructor(root: HTMLElement, config: AppConfig) {
     this.root = root
@@ -98,7 +102,7 @@ export class App {
     this.#setScreen('loading')
     replace(this.#content, h('p', { class: 'muted' }, 'Opening your notebooks…'))
     this.store = await this.#openStore()
-    this.sync = new Sync(this.store, this.config.relay)
+    this.sync = new Sync(this.store, this.config.relay, this.config.blindPeers)
     this.sync.on('status', this.#redrawStatus)
     addEventListener('online', this.#redrawStatus)
     addEventListener('offline', this.#redrawStatus)
@@ -200,9 +204,11 @@ export class App {
       this.#refreshNotebook()
     })
     nb.on('progress', this.#redrawStatus)
+    nb.on('progress', this.#keepNotebook)
     replace(this.#content, this.view.el)
     this.#setScreen('notebook')
     this.sync!.join(nb.discoveryKey)
+    this.sync!.keep(nb.cores())
     this.#renderStatus()
     await this.view.refresh()
   }
@@ -262,6 +268,7 @@ export class App {
         relayUrl: this.sync.relayUrl,
         online: navigator.onLine,
         peers: this.sync.peers,
+        kept: this.sync.kept,
         cores: this.notebook?.progress() ?? [],
         usage: this.#usage,
         quota: this.#quota,

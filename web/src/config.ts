@@ -11,13 +11,20 @@ export interface AppConfig {
   relay: string
   /** The DHT bootstrap nodes the relay is on (`host:port`), for native peers; informational here. */
   bootstrap?: string[]
+  /**
+   * Public keys (hex) of blind peers that keep the open notebook's cores while every tab is closed
+   * (`pnpm start` runs one beside its relay). None: a notebook is there only while a peer has it.
+   */
+  blindPeers?: string[]
 }
 
 const STORED = 'orchard-notebook:config'
 const FALLBACK: AppConfig = { relay: 'ws://127.0.0.1:8787' }
 
 function isConfig(x: unknown): x is AppConfig {
-  return typeof x === 'object' && x !== null && typeof (x as AppConfig).relay === 'string'
+  if (typeof x !== 'object' || x === null || typeof (x as AppConfig).relay !== 'string') return false
+  const blind = (x as AppConfig).blindPeers
+  return blind === undefined || (Array.isArray(blind) && blind.every((k) => typeof k === 'string'))
 }
 
 function stored(): AppConfig | null {

@@ -351,6 +351,12 @@ export class Notebook extends Emitter<NotebookEvents> {
     await this.drive?.del(path)
   }
 
+  /** The notebook's cores open so far: notes, photo index, photo data (a reader's drive comes later). */
+  cores(): Hypercore[] {
+    const cores = [this.bee.core, this.drive?.core, this.drive?.blobs?.core]
+    return cores.filter((c): c is Hypercore => !!c?.opened && !c.closed)
+  }
+
   /** Sync state of the notebook's cores: notes, photo index, photo data. */
   progress(): CoreProgress[] {
     const of = (label: string, core: Hypercore | null | undefined): CoreProgress[] =>

@@ -12,20 +12,35 @@
  * that announce at the same moment (both coming back after an outage) can each miss the other's
  * record, and a swarm otherwise looks a topic up only when it joins it or its session reconnects.
  *
+ * With blind peers in the config (`pnpm start` runs one beside its relay), the open notebook's cores
+ * are handed to them too: they keep the notebook available while every tab is closed, and a tab that
+ * opens a link later reads it from them.
+ *
  * Topics are joined once the first relay session is open. Joining earlier makes the swarm listen
  * while the session is still opening, and `RelaySwarmDHT` then listens twice on that session (once
  * for the swarm's call, once on its own when the session opens): the second fails with
  * `PROTOCOL: the session already has a server`, and the swarm's `listening` stays rejected, so no
  * topic is ever announced or looked up again.
  */
+import { BlindPeering } from '@orchard/blind-peering'
 import type { Corestore } from '@orchard/corestore'
 import { Emitter } from '@orchard/events'
+import type { Hypercore } from '@orchard/hypercore'
 import { type RelaySwarmDHT, relayNode } from '@orchard/relay/client'
 import { Swarm, type SwarmConnection } from '@orchard/swarm'
 import { toHex } from './link.ts'
 
 /** How often a tab with no peers looks its topics up again. */
 export const LONELY_REFRESH_MS = 10_000
+
+/** How long a blind peer may take to confirm it holds what was written before the tab says so. */
+const KEPT_TIMEOUT_MS = 60_000
+
+/**
+ * Where the open notebook stands with the blind peers: `off` (none configured), `sending` (they do
+ * not hold every block yet), `kept` (they hold every block: the tab may close), `unreachable`.
+ */
+export type KeptState = 'off' | 'sending' | 'kept' | 'unreachable'
 
 /** The relay session's state. */
 export type RelayState = 'connecting' | 'online' | 'offline'
@@ -41,6 +56,11 @@ export class Sync extends Emitter<SyncEvents> {
   readonly swarm: Swarm
   readonly relayUrl: string
   relay: RelayState = 'connecting'
+  /** The blind peers keeping the open notebook's cores (null when the config names none). */
+  readonly blind: BlindPeering | null
+  /** See {@link KeptState}. */
+  kept: KeptState = 'off'
+  #keptRound = 0
   /** Errors of connections (a peer that went away resets its stream: expected, kept for debugging). */
   readonly errors: string[] = []
   readonly #store: Corestore
@@ -49,12 +69,17 @@ export class Sync extends Emitter<SyncEvents> {
   readonly #firstSession: Promise<void>
   readonly #timer: ReturnType<typeof setInterval>
 
-  constructor(store: Corestore, relayUrl: string) {
+  constructor(store: Corestore, relayUrl: string, blindPeers: readonly string[] = []) {
     super()
     this.#store = store
     this.relayUrl = relayUrl
     this.swarm = new Swarm({ relay: relayNode(relayUrl, { reconnectDelays: [250, 1000, 2000, 3000] }) })
     const dht = this.swarm.dht as RelaySwarmDHT
+    // the blind peers are dialled on their own connections, which replicate the whole store too
+    this.blind =
+      blindPeers.length > 0
+        ? new BlindPeering(dht, store, { keys: blindPeers, keyPair: dht.defaultKeyPair })
+        : null
     this.#firstSession = new Promise((resolve) => dht.once('session', () => resolve()))
     dht.on('session', () => this.#setRelay('online'))
     dht.on('disconnect', () => this.#setRelay('offline'))
@@ -111,9 +136,35 @@ export class Sync extends Emitter<SyncEvents> {
     await this.swarm.leave(topic)
   }
 
-  /** Leaves every topic and closes the connections and the relay session. */
+  /**
+   * Asks the blind peers to keep `cores` (the open notebook's; asking again is free) and checks
+   * that they hold every block written so far: {@link kept} says where that stands.
+   */
+  keep(cores: Hypercore[]): void {
+    const blind = this.blind
+    if (!blind) return
+    for (const core of cores) blind.addCoreBackground(core)
+    const round = ++this.#keptRound
+    this.#setKept('sending')
+    Promise.all(
+      cores.map((core) => blind.synced(core, { length: core.length, timeout: KEPT_TIMEOUT_MS }))
+    ).then(
+      () => round === this.#keptRound && this.#setKept('kept'),
+      () => round === this.#keptRound && this.#setKept('unreachable')
+    )
+  }
+
+  #setKept(state: KeptState): void {
+    if (this.kept === state) return
+    this.kept = state
+    this.emit('status')
+  }
+
+  /** Leaves every topic and closes the connections, the blind peers' and the relay session. */
   async destroy(): Promise<void> {
     clearInterval(this.#timer)
+    this.#keptRound++
+    await this.blind?.close()
     await this.swarm.destroy()
   }
 }

@@ -1,10 +1,10 @@
 /**
  * The sync panel: the relay's state, peers, one progress bar per core of the open notebook
- * (blocks stored here of the blocks it has), storage used of the quota, and whether the browser
+ * (blocks stored here of the blocks it has), whether the blind peer holds the notebook, storage used of the quota, and whether the browser
  * keeps the data under storage pressure (persistent storage).
  */
 import type { CoreProgress } from '../notebook.ts'
-import type { RelayState } from '../sync.ts'
+import type { KeptState, RelayState } from '../sync.ts'
 import { formatBytes, h } from './dom.ts'
 
 /** What the panel shows. */
@@ -13,6 +13,8 @@ export interface StatusModel {
   relayUrl: string
   online: boolean
   peers: number
+  /** Whether the blind peers hold the notebook (see {@link KeptState}). */
+  kept: KeptState
   cores: CoreProgress[]
   usage: number | null
   quota: number | null
@@ -25,6 +27,12 @@ const RELAY_TEXT: Record<RelayState, string> = {
   connecting: 'connecting to relay…',
   online: 'relay connected',
   offline: 'relay unreachable (retrying)'
+}
+
+const KEPT_TEXT: Record<Exclude<KeptState, 'off'>, string> = {
+  sending: 'blind peer: receiving the latest changes…',
+  kept: 'kept by the blind peer: it stays available when every tab is closed',
+  unreachable: 'blind peer unreachable (retrying)'
 }
 
 function progressRow(core: CoreProgress): HTMLElement {
@@ -68,6 +76,13 @@ export function statusPanel(m: StatusModel): HTMLElement {
         `${m.peers} peer${m.peers === 1 ? '' : 's'}`
       )
     ),
+    m.kept === 'off'
+      ? null
+      : h(
+          'div',
+          { class: 'status-line small' },
+          h('span', { 'data-testid': 'kept', 'data-kept': m.kept }, KEPT_TEXT[m.kept])
+        ),
     m.cores.length > 0 ? h('div', { class: 'progress' }, m.cores.map(progressRow)) : null,
     h(
       'div',
