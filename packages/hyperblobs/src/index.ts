@@ -47,7 +47,7 @@ export {
   resolveRange,
   validateId
 } from './id.ts'
-export { Monitor, type MonitorEvents, type MonitorStats } from './monitor.ts'
+export { Monitor, type MonitorEvents, type MonitorStats, speedometer } from './monitor.ts'
 export {
   BlobReadStream,
   type BlobReadStreamEvents,

@@ -41,7 +41,6 @@ export {
   DriveMonitor,
   type DriveMonitorEvents,
   type MonitorOptions,
-  speedometer,
   type TransferStats
 } from './monitor.ts'
 export type {

@@ -4,32 +4,14 @@
  * entry) is given, else every block of both cores — with an `update` event per block moved.
  */
 import { Emitter } from '@orchard/events'
+import { type MonitorStats, speedometer } from '@orchard/hyperblobs'
 import type { Hypercore } from '@orchard/hypercore'
 import type { Blobs } from './blobs.ts'
 import type { Hyperdrive } from './drive.ts'
 import type { Entry } from './entry.ts'
 
-/** Transfer counts in one direction (hyperdrive's `uploadStats` / `downloadStats`). */
-export interface TransferStats {
-  /** When the first block moved (ms since the epoch), 0 before. */
-  startTime: number
-  /** `blocks / targetBlocks` in percent, two decimals (meaningful with a file only). */
-  percentage: number
-  /** Peers of the blobs core. */
-  peers: number
-  /** Bytes per second over the last few seconds, as of the last block. */
-  speed: number
-  /** Blocks moved while monitoring. */
-  blocks: number
-  /** Bytes moved while monitoring (hyperdrive counts the same here: it names it "local + loaded"). */
-  totalBytes: number
-  /** Bytes moved while monitoring. */
-  monitoringBytes: number
-  /** The file's byte length (0 without a file). */
-  targetBytes: number
-  /** The file's block count (0 without a file). */
-  targetBlocks: number
-}
+/** Transfer counts in one direction (hyperdrive's `uploadStats` / `downloadStats`), as hyperblobs'. */
+export type TransferStats = MonitorStats
 
 /** Options of {@link Hyperdrive.monitor}. */
 export interface MonitorOptions {
@@ -41,28 +23,6 @@ export interface MonitorOptions {
 export type DriveMonitorEvents = {
   /** A block of the watched file (or drive) was uploaded or downloaded. */
   update: []
-}
-
-/** The window {@link speedometer} averages over, in seconds (as the speedometer module). */
-const SPEED_WINDOW = 5
-
-/** Bytes per second over the last `seconds`: call with the bytes moved now, or with none to read. */
-export function speedometer(
-  seconds = SPEED_WINDOW,
-  now: () => number = Date.now
-): (bytes?: number) => number {
-  const buckets = new Float64Array(seconds)
-  let last = Math.floor(now() / 1000)
-  return (bytes = 0) => {
-    const second = Math.floor(now() / 1000)
-    // empty the buckets of the seconds that passed with nothing moved
-    for (let s = last + 1; s <= second && s - last <= seconds; s++) buckets[s % seconds] = 0
-    last = second
-    buckets[second % seconds]! += bytes
-    let sum = 0
-    for (const b of buckets) sum += b
-    return sum / seconds
-  }
 }
 
 const fresh = (): TransferStats => ({
@@ -99,8 +59,8 @@ export class DriveMonitor extends Emitter<DriveMonitorEvents> {
   readonly opening: Promise<void>
   closed = false
   #closing: Promise<void> | null = null
-  #uploadSpeed = speedometer()
-  #downloadSpeed = speedometer()
+  readonly #uploadSpeed = speedometer()
+  readonly #downloadSpeed = speedometer()
   readonly #listening: Array<[Hypercore, string, Listener]> = []
   readonly #onClose: (monitor: DriveMonitor) => void
 
@@ -162,7 +122,7 @@ export class DriveMonitor extends Emitter<DriveMonitorEvents> {
     this.uploadStats.peers = this.downloadStats.peers = this.peers
   }
 
-  #count(stats: TransferStats, speed: (bytes?: number) => number, index: number, bytes: number): void {
+  #count(stats: TransferStats, speed: (bytes: number) => number, index: number, bytes: number): void {
     if (this.#closing) return
     const blob = this.entry?.value.blob
     // with a file, only its blocks count (the blobs core holds every file's)
@@ -183,12 +143,12 @@ export class DriveMonitor extends Emitter<DriveMonitorEvents> {
 
   /** Bytes per second downloaded over the last seconds. */
   downloadSpeed(): number {
-    return this.#downloadSpeed()
+    return this.#downloadSpeed(0)
   }
 
   /** Bytes per second uploaded over the last seconds. */
   uploadSpeed(): number {
-    return this.#uploadSpeed()
+    return this.#uploadSpeed(0)
   }
 
   /** Stops listening (the drive closes its monitors when it closes). */

@@ -4,7 +4,6 @@
  */
 import { ready } from '@orchard/crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { speedometer } from '../src/index.ts'
 import { type Any, bytes, cleanup, collect, link, oursDrive, realDrive, until } from './helpers.ts'
 
 beforeAll(() => ready())
@@ -76,16 +75,6 @@ describe('drive.monitor', () => {
     // the drive is closed with its monitors: the one not closed by hand too
     expect(ours.open).toEqual({ reader: 1, writer: 0 })
     expect(ours.wholeClosed).toBe(true)
-  })
-
-  it('averages bytes per second over the last five seconds', () => {
-    let now = 10_000
-    const speed = speedometer(5, () => now)
-    expect(speed(5000)).toBe(1000)
-    now += 1000
-    expect(speed(5000)).toBe(2000)
-    now += 10_000 // a quiet spell empties the window
-    expect(speed()).toBe(0)
   })
 })
 
