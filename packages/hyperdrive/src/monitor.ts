@@ -57,6 +57,7 @@ export class DriveMonitor extends Emitter<DriveMonitorEvents> {
   readonly downloadStats: TransferStats = fresh()
   /** Resolves once the monitor listens (rejects if the drive cannot open its blobs). */
   readonly opening: Promise<void>
+  /** True once the monitor stopped listening. */
   closed = false
   #closing: Promise<void> | null = null
   readonly #uploadSpeed = speedometer()
