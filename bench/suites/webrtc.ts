@@ -5,11 +5,10 @@
  *
  * - `real` here is not a Holepunch package (the real stack has no WebRTC): it is the raw data
  *   channel between the two tabs — a bare simple-peer channel signalled over their relayed
- *   connection, the same bytes written with the transport's backpressure — in messages of the block
- *   size and in the largest messages the transport sends (16 KiB, `MAX_DATACHANNEL_MESSAGE`); the
- *   faster of the two is the channel's capacity, `real` (both beside the row). Small messages cost
- *   the channel per message, and replication batches its messages, so the block-size figure alone
- *   would flatter us.
+ *   connection, the same bytes written through the same transport (`PeerDuplex`: its backpressure,
+ *   and its packing of one turn's writes into 16 KiB messages) — once in writes of the block size
+ *   and once in writes of the largest message (16 KiB, `MAX_DATACHANNEL_MESSAGE`); the faster of
+ *   the two is the channel's capacity, `real` (both beside the row).
  * - `ours` is hypercore replication between the same two tabs over the connection the swarm
  *   upgraded to WebRTC (`new Swarm({ relay, webrtc: true })`): the reader downloads every block of
  *   the writer's core (memory storage on both sides: the transport and the replication are measured,
@@ -94,7 +93,7 @@ export default async function webrtc(ctx: BenchContext): Promise<void> {
         unit: 'MB/s',
         ours: repl,
         real: Math.max(rawBlocks, rawMax),
-        extra: { [`raw, ${w.size / 1024} KiB messages`]: rawBlocks, 'raw, 16 KiB messages': rawMax }
+        extra: { [`raw, ${w.size / 1024} KiB writes`]: rawBlocks, 'raw, 16 KiB writes': rawMax }
       })
     }
   } finally {

@@ -1,6 +1,7 @@
 /**
- * A simple-peer data channel as a byte {@link Duplex}. Writes are cut into binary messages of at
- * most {@link MAX_DATACHANNEL_MESSAGE} bytes (what every SCTP stack takes); their boundaries mean
+ * A simple-peer data channel as a byte {@link Duplex}. Writes become binary messages of
+ * {@link MAX_DATACHANNEL_MESSAGE} bytes (what every SCTP stack takes): large writes are cut, the
+ * small writes of one turn packed together, since SCTP pays per message. Their boundaries mean
  * nothing to the stream, whose layers above (the secret-stream) frame their own messages.
  *
  * Backpressure follows the channel's `bufferedAmount`: `write` returns false past a high-water
@@ -64,6 +65,14 @@ export class PeerDuplex extends Duplex {
   /** Bytes handed to the channel since the last timer turn (see `#buffered`). */
   #sentThisTurn = 0
   #turnTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * The tail of the last write, shorter than a message, waiting until the end of this turn for
+   * more bytes to fill it: SCTP pays per message, so a reply of a few KiB after each 16 KiB message
+   * would cost nearly as much as the whole message did.
+   */
+  #pack: Uint8Array | null = null
+  #packed = 0
+  #packScheduled = false
   #endSent = false
   /** Whether the in-band END went out (it waits behind queued bytes). */
   #endWritten = false
@@ -190,6 +199,7 @@ export class PeerDuplex extends Duplex {
     if (i > 0) queue.splice(0, i)
     if (queue.length > 0) return false
     if (this.#endSent && !this.#endWritten) {
+      if (!this.#sendPack()) return false
       this.#endWritten = true
       this.#sendControl(END)
     }
@@ -206,32 +216,67 @@ export class PeerDuplex extends Duplex {
   }
 
   /**
-   * Hands `chunk` to the channel in messages while it is below the high-water mark (at least one
-   * message); returns the bytes sent. On a send failure the duplex is torn down (or destroyed).
+   * Takes `chunk` while the channel is below the high-water mark (at least one message's worth):
+   * full messages are sent, a shorter tail waits in the pack until the end of the turn. Returns the
+   * bytes taken. On a send failure the duplex is torn down (or destroyed).
    */
   #sendSome(chunk: Uint8Array): number {
-    if (chunk.byteLength === 0) return 0
+    const length = chunk.byteLength
+    let at = 0
+    if (this.#packed > 0) {
+      at = Math.min(MAX_DATACHANNEL_MESSAGE - this.#packed, length)
+      this.#pack!.set(chunk.subarray(0, at), this.#packed)
+      this.#packed += at
+      if (this.#packed < MAX_DATACHANNEL_MESSAGE) return at
+      if (!this.#sendPack()) return at
+    }
     // `send` takes views of plain ArrayBuffers only
     const bytes = (chunk.buffer instanceof ArrayBuffer ? chunk : chunk.slice()) as Uint8Array<ArrayBuffer>
-    let at = 0
+    while (length - at >= MAX_DATACHANNEL_MESSAGE && this.#buffered() < this.#highWaterMark) {
+      if (!this.#sendMessage(bytes.subarray(at, at + MAX_DATACHANNEL_MESSAGE))) return at
+      at += MAX_DATACHANNEL_MESSAGE
+    }
+    if (at < length && length - at < MAX_DATACHANNEL_MESSAGE && this.#buffered() < this.#highWaterMark) {
+      this.#pack = new Uint8Array(MAX_DATACHANNEL_MESSAGE)
+      this.#pack.set(bytes.subarray(at))
+      this.#packed = length - at
+      at = length
+      if (!this.#packScheduled) {
+        this.#packScheduled = true
+        queueMicrotask(() => {
+          this.#packScheduled = false
+          if (!this.#gone()) this.#sendPack()
+        })
+      }
+    }
+    return at
+  }
+
+  /** Sends what the pack holds (fresh buffer per message: a port may keep the view). */
+  #sendPack(): boolean {
+    if (this.#packed === 0) return true
+    const message = this.#pack!.subarray(0, this.#packed) as Uint8Array<ArrayBuffer>
+    this.#pack = null
+    this.#packed = 0
+    return this.#sendMessage(message)
+  }
+
+  /** Sends one binary message; false when the channel is gone (the duplex is torn down then). */
+  #sendMessage(message: Uint8Array<ArrayBuffer>): boolean {
     try {
-      do {
-        const message = bytes.subarray(at, at + MAX_DATACHANNEL_MESSAGE)
-        this.#channel.send(message)
-        at += message.byteLength
-        this.#sentThisTurn += message.byteLength
-      } while (at < bytes.byteLength && this.#buffered() < this.#highWaterMark)
+      this.#channel.send(message)
     } catch (err) {
       // the channel went away under us (closing): the peer's own close follows
       if (this.destroyed) this.#teardown()
       else this.destroy(fromPeerError(err as Error))
-      return at
+      return false
     }
+    this.#sentThisTurn += message.byteLength
     this.#turnTimer ??= setTimeout(() => {
       this.#turnTimer = null
       this.#sentThisTurn = 0
     }, 0)
-    return at
+    return true
   }
 
   #sendControl(message: string): void {
@@ -303,6 +348,8 @@ export class PeerDuplex extends Duplex {
     if (this.#turnTimer !== null) clearTimeout(this.#turnTimer)
     this.#turnTimer = null
     this.#queue = []
+    this.#pack = null
+    this.#packed = 0
     // the error, if any, is ours to report (the peer would only echo it)
     if (!this.peer.destroyed) this.peer.destroy()
   }

@@ -31,6 +31,36 @@ describe('Duplex conformance: simple-peer data channel (wrtc)', () => {
 })
 
 describe('PeerDuplex', () => {
+  it('sends small writes of one turn as full 16 KiB messages, the tail at the end of the turn, in order', async () => {
+    const { a, b } = await connectedPeers()
+    const channel = a.peer._channel!
+    const send = channel.send.bind(channel)
+    const sizes: number[] = []
+    channel.send = (data: Parameters<typeof channel.send>[0]) => {
+      if (typeof data !== 'string') sizes.push((data as Uint8Array).byteLength)
+      send(data)
+    }
+    const total = 66_000 // 66 writes: four full messages and a tail of 464 bytes
+    let received = 0
+    const got: Uint8Array[] = []
+    const all = new Promise<void>((resolve) =>
+      b.on('data', (chunk) => {
+        got.push(chunk.slice())
+        received += chunk.byteLength
+        if (received === total) resolve()
+      })
+    )
+    const chunk = new Uint8Array(1000)
+    for (let at = 0; at < total; at += 1000) a.write(chunk.fill(at / 1000)) // the buffer is reused
+    expect(sizes).toEqual([16384, 16384, 16384, 16384]) // the tail waits for the end of the turn
+    await all
+    expect(sizes).toEqual([16384, 16384, 16384, 16384, 464])
+    const bytes = concatBytes(got)
+    for (let i = 0; i < total / 1000; i++) expect(bytes[i * 1000 + 999]).toBe(i)
+    a.destroy()
+    b.destroy()
+  })
+
   it('hands one large write to the channel only up to the high-water mark; the rest follows on drain', async () => {
     // a corked replication batch is one write of megabytes: sent whole, it is a burst that stalls
     // Chromium's SCTP for seconds (see HIGH_WATER_MARK)
