@@ -1,9 +1,9 @@
 /**
  * `pnpm start`: builds Orchard Notebook, starts a relay on an embedded loopback HyperDHT testnet
  * (or on the DHT `--bootstrap` names), serves the app on loopback and prints the URL to open, the
- * relay and the DHT bootstrap (for native peers: `web/node/cli.ts`). Beside the relay runs Holepunch's
- * blind peer, which keeps the notebooks the app asks it to while every tab is closed. SIGINT/SIGTERM stop it all
- * cleanly (exit code 0).
+ * relay and the DHT bootstrap (for native peers: `web/node/cli.ts`). Beside the relay runs
+ * Holepunch's blind peer, which keeps the notebooks the app hands it while every tab is closed.
+ * SIGINT/SIGTERM stop it all cleanly (exit code 0).
  *
  * Ports are fixed by default — the app's origin (host and port) is where the browser keeps the
  * notebooks and the service worker, so the same URL finds them again next time.

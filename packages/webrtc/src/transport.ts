@@ -216,9 +216,9 @@ export class PeerDuplex extends Duplex {
   }
 
   /**
-   * Takes `chunk` while the channel is below the high-water mark (at least one message's worth):
-   * full messages are sent, a shorter tail waits in the pack until the end of the turn. Returns the
-   * bytes taken. On a send failure the duplex is torn down (or destroyed).
+   * Takes `chunk` while the channel is below the high-water mark (and into a partly filled pack
+   * regardless): full messages are sent, a shorter tail waits in the pack until the end of the turn.
+   * Returns the bytes taken. On a send failure the duplex is torn down (or destroyed).
    */
   #sendSome(chunk: Uint8Array): number {
     const length = chunk.byteLength
