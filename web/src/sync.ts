@@ -60,7 +60,10 @@ export class Sync extends Emitter<SyncEvents> {
   readonly blind: BlindPeering | null
   /** See {@link KeptState}. */
   kept: KeptState = 'off'
+  /** Bumped on destroy: a check still running then changes nothing. */
   #keptRound = 0
+  #checking = false
+  #checkAgain: Hypercore[] | null = null
   /** Errors of connections (a peer that went away resets its stream: expected, kept for debugging). */
   readonly errors: string[] = []
   readonly #store: Corestore
@@ -144,14 +147,27 @@ export class Sync extends Emitter<SyncEvents> {
     const blind = this.blind
     if (!blind) return
     for (const core of cores) blind.addCoreBackground(core)
-    const round = ++this.#keptRound
     this.#setKept('sending')
-    Promise.all(
-      cores.map((core) => blind.synced(core, { length: core.length, timeout: KEPT_TIMEOUT_MS }))
-    ).then(
-      () => round === this.#keptRound && this.#setKept('kept'),
-      () => round === this.#keptRound && this.#setKept('unreachable')
-    )
+    // one check at a time: one asked for meanwhile runs when it ends, on the cores of that moment
+    if (this.#checking) {
+      this.#checkAgain = cores
+      return
+    }
+    this.#checking = true
+    const round = this.#keptRound
+    Promise.all(cores.map((core) => blind.synced(core, { length: core.length, timeout: KEPT_TIMEOUT_MS })))
+      .then(
+        () => 'kept' as const,
+        () => 'unreachable' as const
+      )
+      .then((state) => {
+        this.#checking = false
+        if (round !== this.#keptRound) return
+        const again = this.#checkAgain
+        this.#checkAgain = null
+        if (again) this.keep(again)
+        else this.#setKept(state)
+      })
   }
 
   #setKept(state: KeptState): void {

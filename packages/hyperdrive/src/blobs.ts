@@ -59,17 +59,20 @@ function blobsManifest(db: Hypercore): Manifest | null {
 /**
  * The blobs core of a new writable drive: signed by the metadata core's key pair under the derived
  * manifest; for a drive without manifests, the store's core named `<drive id>/blobs`, whose key
- * then goes into the header (`inHeader`).
+ * then goes into the header the bee has yet to write.
  */
 export function createBlobsCore(
   corestore: Corestore,
-  db: Hypercore,
+  bee: Hyperbee<unknown, unknown>,
   opts: BlobsCoreOptions
-): { core: Hypercore; inHeader: boolean } {
+): Hypercore {
+  const db = bee.core
   const manifest = blobsManifest(db)
-  if (manifest)
-    return { core: corestore.get({ ...opts, manifest, keyPair: db.keyPair ?? undefined }), inHeader: false }
-  return { core: corestore.get({ ...opts, name: `${db.id}/blobs` }), inHeader: true }
+  if (manifest) return corestore.get({ ...opts, manifest, keyPair: db.keyPair ?? undefined })
+  const core = corestore.get({ ...opts, name: `${db.id}/blobs` })
+  // a drive without manifests records its blobs key in the header it has yet to write
+  if (bee.metadata) bee.metadata.contentFeed = core.key
+  return core
 }
 
 /**

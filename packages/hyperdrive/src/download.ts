@@ -8,7 +8,7 @@ import type { ReadOptions } from './bee.ts'
 import { type Blobs, blockMapOf, hasBlob } from './blobs.ts'
 import type { Hyperdrive } from './drive.ts'
 import type { BlobId } from './entry.ts'
-import type { Ignore } from './paths.ts'
+import { type Ignore, normalizeFolder } from './paths.ts'
 
 /** Options of `download` and `downloadDiff`. */
 export interface DownloadOptions extends ReadOptions {
@@ -200,4 +200,16 @@ export async function downloadRanges(
   const blobs = await drive.getBlobs()
   for (const r of blobRanges) downloads.push(blobs.core.download(r))
   return new Download(drive, null, { downloads })
+}
+
+/** `drive.downloadDiff(version, folder?, opts?)`: the contents of what changed below `folder` since `version`. */
+export function diffDownload(
+  drive: Hyperdrive,
+  version: number,
+  folder?: string | null | DownloadOptions,
+  opts?: DownloadOptions
+): Download {
+  if (typeof folder === 'object' && folder !== null && !opts)
+    return diffDownload(drive, version, null, folder)
+  return new Download(drive, normalizeFolder(folder as string | null | undefined), { ...opts, diff: version })
 }

@@ -31,7 +31,7 @@ import {
   truncateDrive
 } from './blobs.ts'
 import { contentKeyOf, contentManifest } from './content-key.ts'
-import { Download, type DownloadOptions, downloadRanges, storedLocally } from './download.ts'
+import { Download, type DownloadOptions, diffDownload, downloadRanges, storedLocally } from './download.ts'
 import { ENTRY_ENCODINGS, type Entry, type EntryValue, entryValue, isEntry } from './entry.ts'
 import {
   BadArgumentError,
@@ -198,13 +198,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
 
   /** A writable drive without a header yet: create its blobs core. */
   async #createBlobs(): Promise<void> {
-    const { core, inHeader } = createBlobsCore(this.corestore, this.core, this.#coreOptions())
-    if (inHeader) {
-      // a drive without manifests records its blobs key in the header it has yet to write
-      const metadata = this.#bee.metadata
-      if (metadata) metadata.contentFeed = core.key
-    }
-    await this.#adoptBlobs(core)
+    await this.#adoptBlobs(createBlobsCore(this.corestore, this.#bee, this.#coreOptions()))
   }
 
   async #openBlobsFromHeader(opts: { wait?: boolean }): Promise<boolean> {
@@ -556,10 +550,7 @@ export class Hyperdrive extends Emitter<HyperdriveEvents> {
     folder?: string | null | DownloadOptions,
     opts?: DownloadOptions
   ): Promise<Download> {
-    if (typeof folder === 'object' && folder !== null && !opts)
-      return this.downloadDiff(version, null, folder)
-    const f = normalizeFolder(folder as string | null | undefined)
-    return new Download(this, f, { ...opts, diff: version })
+    return diffDownload(this, version, folder, opts)
   }
 
   /** Downloads block ranges of the metadata core (`dbRanges`) and of the blobs core (`blobRanges`). */
