@@ -137,9 +137,9 @@ async function main(): Promise<void> {
   const store: Untyped = new Corestore(dir)
   await store.ready()
   // On a loopback DHT (`pnpm start`'s testnet) every peer is on this host: bind loopback, and say we
-  // are reachable there (we are). Two firewalled nodes in different processes on loopback do not
-  // holepunch to each other (the relay's node, which a tab's connections go through, is one), while
-  // a reachable side is dialled directly — both ways.
+  // are reachable there (we are). Two firewalled nodes in different processes on loopback holepunch
+  // to each other only some of the time, while a reachable side is dialled directly — both ways. (The
+  // relay's nodes say the same on a testnet they started, not on one given by `--bootstrap`.)
   const loopback = bootstrap.every(isLoopback)
   const dht = new HyperDHT({
     bootstrap,

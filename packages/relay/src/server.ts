@@ -98,7 +98,16 @@ export class RelayServer {
       bootstrap = testnet.bootstrap
     }
     const dhtHost = opts.dhtHost ?? (testnet ? '127.0.0.1' : undefined)
-    const dht = new HyperDHT(dhtHost ? { bootstrap, host: dhtHost } : { bootstrap })
+    // On its own loopback testnet every peer runs on this host and can dial the relay's nodes
+    // directly, so they say they are reachable. Left firewalled, a native peer in another process
+    // started as hyperswarm starts (firewalled too) could not connect to a tab announced here, nor
+    // to the blind peer: two firewalled nodes on loopback in different processes do not holepunch.
+    const reachable = testnet !== null
+    const dht = new HyperDHT({
+      bootstrap,
+      ...(dhtHost ? { host: dhtHost } : {}),
+      ...(reachable ? { firewalled: false } : {})
+    })
     try {
       await dht.ready()
     } catch (err) {
@@ -112,6 +121,7 @@ export class RelayServer {
         relay.blindPeer = await startBlindPeer({
           ...opts.blindPeer,
           bootstrap,
+          reachable,
           ...(dhtHost ? { host: dhtHost } : {})
         })
       } catch (err) {

@@ -25,6 +25,11 @@ export interface BlindPeerOptions {
   bootstrap: (string | { host: string; port: number })[]
   /** Interface its DHT node binds (the relay's DHT host). */
   host?: string
+  /**
+   * Tell the DHT the node is reachable as is (hyperdht's `firewalled: false`), for a loopback DHT
+   * where it is: peers in other processes then dial it directly instead of holepunching.
+   */
+  reachable?: boolean
   /** Bytes it may store before it clears the least recently used cores (default blind-peer's: 100 GB). */
   maxBytes?: number
 }
@@ -48,9 +53,11 @@ export async function startBlindPeer(opts: BlindPeerOptions): Promise<RunningBli
   if (!existsSync(seedFile)) writeFileSync(seedFile, randomBytes(32), { mode: 0o600 })
   const seed = readFileSync(seedFile)
   if (seed.byteLength !== 32) throw new Error(`${seedFile} must hold 32 bytes`)
-  const dht = new HyperDHT(
-    opts.host ? { bootstrap: opts.bootstrap, host: opts.host } : { bootstrap: opts.bootstrap }
-  )
+  const dht = new HyperDHT({
+    bootstrap: opts.bootstrap,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.reachable ? { firewalled: false } : {})
+  })
   const swarm = new Hyperswarm({ dht, keyPair: HyperDHT.keyPair(seed) })
   const bp = new BlindPeer(join(opts.storage, 'db'), {
     swarm,

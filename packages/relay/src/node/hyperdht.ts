@@ -105,6 +105,8 @@ export interface HyperDHTServer {
 /** A hyperdht node. */
 export interface HyperDHTNode {
   readonly destroyed: boolean
+  /** Whether peers must holepunch to reach the node (false: they dial it directly). */
+  readonly firewalled: boolean
   ready(): Promise<void>
   address(): { host: string; port: number }
   lookup(target: Buffer): Query
