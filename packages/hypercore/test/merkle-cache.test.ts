@@ -56,4 +56,33 @@ describe('tree node cache', () => {
     cache.add([node])
     expect(cache.peek(3)).toBe(node)
   })
+
+  it('a node displaced by another in its slot is read from storage again, and never mistaken for it', async () => {
+    const hash = (fill: number) => new Uint8Array(32).fill(fill)
+    const low = { index: 5, size: 1, hash: hash(1) }
+    const high = { index: 5 + (1 << 16), size: 2, hash: hash(2) } // same slot as index 5
+    let reads = 0
+    const stored = storageOf([low, high])
+    const cache = new CachedNodes({
+      getNode: (i) => {
+        reads++
+        return stored.getNode(i)
+      },
+      getNodes: (is) => {
+        reads += is.length
+        return stored.getNodes(is)
+      }
+    })
+    cache.add([low])
+    expect(cache.peek(5)).toBe(low)
+    expect(cache.peek(high.index)).toBeUndefined()
+    cache.add([high])
+    expect(cache.peek(5)).toBeUndefined()
+    expect((await cache.getNode(5))!.size).toBe(1)
+    expect(reads).toBe(1)
+    expect(await cache.getNodes([5, high.index])).toMatchObject([{ size: 1 }, { size: 2 }])
+    expect(reads).toBe(2) // 5 was cached by the read, the high one displaced by it again
+    cache.clear()
+    expect(cache.peek(5)).toBeUndefined()
+  })
 })

@@ -63,7 +63,9 @@ class NativeProcess {
     if (this.child.exitCode !== null) return
     const exited = new Promise((resolve) => this.child.once('exit', resolve))
     this.child.kill('SIGTERM')
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 3000)
     await exited
+    clearTimeout(killer)
   }
 }
 

@@ -5,7 +5,9 @@
  */
 import type { TreeNode, TreeNodeReader } from './nodes.ts'
 
-const MAX_CACHED = 1 << 16
+/** Slots of the cache: a node lives in slot `index mod SLOTS`, so a newer one may displace it. */
+const SLOTS = 1 << 16
+const SLOT_MASK = SLOTS - 1
 
 /**
  * A node read from storage whose hash lies in a buffer larger than this is copied before it is
@@ -26,9 +28,14 @@ function ownHash(node: TreeNode, limit: number): TreeNode {
   return hash.buffer.byteLength <= limit ? node : { index: node.index, size: node.size, hash: hash.slice() }
 }
 
+/**
+ * Direct-mapped: one array slot per `index mod SLOTS`. Lookups and inserts are an array access with
+ * no hashing, rehashing or wholesale resets (a Map of this size was a visible share of replication
+ * time); what a collision displaces is read from storage again if it is needed.
+ */
 export class CachedNodes implements TreeNodeReader {
   readonly #storage: TreeNodeReader
-  #nodes = new Map<number, TreeNode>()
+  #slots: (TreeNode | undefined)[] = new Array(SLOTS).fill(undefined)
 
   constructor(storage: TreeNodeReader) {
     this.#storage = storage
@@ -36,24 +43,25 @@ export class CachedNodes implements TreeNodeReader {
 
   /** Remembers nodes that are (about to be) stored. */
   add(nodes: readonly TreeNode[]): void {
-    if (this.#nodes.size + nodes.length > MAX_CACHED) this.#nodes = new Map()
-    for (const n of nodes) this.#nodes.set(n.index, ownHash(n, MAX_ADDED_BUFFER))
+    const slots = this.#slots
+    for (const n of nodes) slots[n.index & SLOT_MASK] = ownHash(n, MAX_ADDED_BUFFER)
   }
 
   clear(): void {
-    this.#nodes = new Map()
+    this.#slots = new Array(SLOTS).fill(undefined)
   }
 
   /** The cached node, or undefined (which says nothing about storage). */
   peek(index: number): TreeNode | undefined {
-    return this.#nodes.get(index)
+    const node = this.#slots[index & SLOT_MASK]
+    return node !== undefined && node.index === index ? node : undefined
   }
 
   async getNode(index: number): Promise<TreeNode | null> {
-    const hit = this.#nodes.get(index)
+    const hit = this.peek(index)
     if (hit) return hit
     const node = await this.#storage.getNode(index)
-    if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(index, ownHash(node, MAX_READ_BUFFER))
+    if (node) this.#slots[index & SLOT_MASK] = ownHash(node, MAX_READ_BUFFER)
     return node
   }
 
@@ -61,7 +69,7 @@ export class CachedNodes implements TreeNodeReader {
     const out: (TreeNode | null)[] = new Array(indexes.length)
     let missing: number[] | null = null
     for (let i = 0; i < indexes.length; i++) {
-      const hit = this.#nodes.get(indexes[i]!)
+      const hit = this.peek(indexes[i]!)
       if (hit) out[i] = hit
       else if (missing === null) missing = [i]
       else missing.push(i)
@@ -71,7 +79,7 @@ export class CachedNodes implements TreeNodeReader {
     for (let k = 0; k < missing.length; k++) {
       const node = read[k]!
       out[missing[k]!] = node
-      if (node && this.#nodes.size < MAX_CACHED) this.#nodes.set(node.index, ownHash(node, MAX_READ_BUFFER))
+      if (node) this.#slots[node.index & SLOT_MASK] = ownHash(node, MAX_READ_BUFFER)
     }
     return out
   }
