@@ -313,46 +313,108 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     return null
   }
 
-  /** The blocks of the bee in write order, each `{ type, seq, key, value }` (`live` is not supported). */
+  /**
+   * The blocks of the bee in write order, each `{ type, seq, key, value }`. With `live` the stream
+   * does not end at the current version: it waits for each new block and yields it (as hyperbee's,
+   * `lt`/`lte`/`end` are then ignored; `limit` still ends it; `reverse` is refused).
+   */
   createHistoryStream(
     opts: HistoryOptions & SharedCheckoutOptions = {}
   ): AsyncIterableIterator<HistoryEntry<K, V>> {
     this.#assertOpen()
-    if (opts.live) throw new NotSupportedError('live history streams are not supported on a shared bee')
+    if (opts.live && opts.reverse)
+      throw new InvalidOperationError('Cannot have both live and reverse enabled')
     for (const k of ['gt', 'gte', 'lt', 'lte', 'since', 'end'] as const) {
       const v = opts[k]
       if (v !== undefined && v !== null && !Number.isSafeInteger(v))
         throw new InvalidOperationError(`history option ${k} must be an integer`)
     }
-    return this.#history(opts)
+    if (!opts.live) return this.#history(opts, null)
+    // A live stream waits between blocks: `return()` wakes that wait, so it ends at once (a bare
+    // generator would run its `return()` only after the next block arrived).
+    const stop: LiveStop = { stopped: false, wake: null }
+    const gen = this.#history(opts, stop)
+    return {
+      next: () => gen.next(),
+      return: (value?: unknown) => {
+        stop.stopped = true
+        stop.wake?.()
+        return gen.return(value as undefined)
+      },
+      throw: (err?: unknown) => gen.throw(err),
+      [Symbol.asyncIterator]() {
+        return this
+      }
+    }
   }
 
-  async *#history(opts: HistoryOptions & SharedCheckoutOptions): AsyncGenerator<HistoryEntry<K, V>> {
+  async *#history(
+    opts: HistoryOptions & SharedCheckoutOptions,
+    stop: LiveStop | null
+  ): AsyncGenerator<HistoryEntry<K, V>> {
     await this.#ready()
     const keyCodec = this.#keyCodec(opts.keyEncoding)
     const valueCodec = this.#valueCodec(opts.valueEncoding)
     // fix the version first: negative bounds count back from it, as in hyperbee
-    const version = this.#checkout || Math.max(1, this.core.length)
+    let version = this.#checkout || Math.max(1, this.core.length)
     let gte = Math.max(1, historyGte(opts, version))
-    let lt = historyLt(opts, version)
+    let lt = stop ? Number.POSITIVE_INFINITY : historyLt(opts, version)
     let remaining = opts.limit === undefined || opts.limit === null ? -1 : opts.limit
     const reverse = !!opts.reverse
     for (;;) {
       const limit = remaining < 0 ? PAGE_SIZE : Math.min(PAGE_SIZE, remaining)
-      if (limit === 0 || gte >= lt) return
+      if (limit === 0 || gte >= lt || stop?.stopped) return
+      if (stop) {
+        // read at the newest version once it holds block `gte`
+        while (gte >= this.core.length) {
+          await this.#nextBlock(stop)
+          if (stop.stopped) return
+        }
+        version = this.core.length
+      }
       this.#assertOpen()
       const res = await this.#conn().request('bee.history', [
         this.core.ref,
-        { gte, lt, reverse, limit },
+        { gte, lt: Math.min(lt, version), reverse, limit },
         version
       ])
       for (const e of res.entries) yield { type: e.type, ...this._node(e, keyCodec, valueCodec) }
-      if (res.entries.length < limit) return
+      if (res.entries.length < limit && !stop) return
       if (remaining > 0) remaining -= res.entries.length
+      if (stop && res.entries.length === 0) {
+        // the core was truncated under us: wait for it to grow again
+        await this.#nextBlock(stop)
+        if (stop.stopped) return
+        continue
+      }
       const last = res.entries[res.entries.length - 1]!.seq
       if (reverse) lt = last
       else gte = last + 1
     }
+  }
+
+  /**
+   * Resolves at the core's next append or truncation, or when the live stream is stopped; rejects
+   * with `BeeClosedError` when the bee closes.
+   */
+  #nextBlock(stop: LiveStop): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        stop.wake = null
+        this.core.off('append', onchange)
+        this.core.off('truncate', onchange)
+        this.off('close', onclose)
+        if (err) reject(err)
+        else resolve()
+      }
+      const onchange = () => done()
+      const onclose = () => done(new BeeClosedError())
+      if (this.#closing !== null) return onclose()
+      stop.wake = onchange
+      this.core.on('append', onchange)
+      this.core.on('truncate', onchange)
+      this.once('close', onclose)
+    })
   }
 
   /** What differs between this bee and `other` (a version or a bee on the same core), key by key. */
@@ -440,6 +502,12 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     this.closed = true
     this.emit('close')
   }
+}
+
+/** How a live history stream is told to end while it waits for a block. */
+interface LiveStop {
+  stopped: boolean
+  wake: (() => void) | null
 }
 
 function historyGte(opts: HistoryOptions, version: number): number {

@@ -276,6 +276,47 @@ export function defineApiSuite(
   )
 
   it(
+    'follows history live: past entries, then each new write as it lands, until a limit or return()',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'live' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('a', '1')
+      const entry = (e: Any) => [e.type, e.seq, e.key, e.value]
+      const live = bee.createHistoryStream({ live: true })[Symbol.asyncIterator]()
+      expect(entry((await live.next()).value)).toEqual(['put', 1, 'a', '1'])
+      const waiting = live.next() // nothing newer yet: it waits
+      const early = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('waiting'), 50))])
+      expect(early).toBe('waiting')
+      await bee.put('b', '2')
+      expect(entry((await waiting).value)).toEqual(['put', 2, 'b', '2'])
+      await bee.del('a')
+      expect(entry((await live.next()).value)).toEqual(['del', 3, 'a', null])
+      // return() while a next() waits ends the wait at once: hyperbee's stream rejects the pending
+      // read as destroyed, a shared bee's resolves it done; neither yields a value or hangs
+      const pending = live.next().then(
+        (r: Any) => (r.done ? 'done' : 'value'),
+        () => 'rejected'
+      )
+      await live.return?.()
+      expect(['done', 'rejected']).toContain(await pending)
+
+      // `lt` does not bound a live stream, `limit` does; from a negative `gte`
+      const limited = bee.createHistoryStream({ live: true, gte: -1, lt: 2, limit: 2 })
+      const got: Any[] = []
+      const reading = (async () => {
+        for await (const e of limited) got.push(entry(e))
+      })()
+      await bee.put('c', '3')
+      await reading
+      expect(got).toEqual([
+        ['del', 3, 'a', null],
+        ['put', 4, 'c', '3']
+      ])
+      expect(() => bee.createHistoryStream({ live: true, reverse: true })).toThrow(/live and reverse/)
+      await bee.close()
+    })
+  )
+
+  it(
     'watches a range: yields [current, previous] when it changes',
     withStore(async (store) => {
       const bee = store.bee(store.get({ name: 'watch' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
