@@ -8,7 +8,7 @@ import { Corestore } from '@orchard/corestore'
 import { BeeClosedError, Hyperbee, ReadOnlyError } from '@orchard/hyperbee'
 import { SessionClosedError, SessionNotWritableError } from '@orchard/hypercore'
 import { openIdbStorage } from '@orchard/storage'
-import { describe, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectStore, openSharedStore, openStore, SharedBee, type SharedStore } from '../src/index.ts'
 import { defineApiSuite, type TestStore } from './api-suite.ts'
 
@@ -90,4 +90,24 @@ describe('a client tab of a store another tab holds (openSharedStore)', () => {
       await owner.close()
     })
   }, errors)
+})
+
+describe('a live history stream on a shared bee', () => {
+  it('a read waiting for the next block rejects with BeeClosedError when the bee closes', async () => {
+    const store = openStore(openIdbStorage(unique('live-close')))
+    try {
+      const bee = new SharedBee(store.get({ name: 'live' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('a', '1')
+      const live = bee.createHistoryStream({ live: true })
+      expect((await live.next()).value).toMatchObject({ seq: 1, key: 'a' })
+      const waiting = live.next().then(
+        () => null,
+        (err: unknown) => err
+      )
+      await bee.close()
+      expect(await waiting).toBeInstanceOf(BeeClosedError)
+    } finally {
+      await store.close()
+    }
+  })
 })
