@@ -50,7 +50,7 @@ export {
   type NodeMessage,
   type YoloIndex
 } from './messages.ts'
-export type { RangeOptions } from './range.ts'
+export { prefixEncoding, type RangeOptions } from './range.ts'
 export { type BeeNode, type CasFn, MAX_CHILDREN, MIN_KEYS } from './tree.ts'
 export {
   EntryWatcher,

@@ -17,14 +17,17 @@ import {
   type HistoryEntry,
   type HistoryOptions,
   InvalidOperationError,
+  prefixEncoding,
   type RangeOptions,
   ReadOnlyError
 } from '@orchard/hyperbee'
+import { SharedBatch } from './batch.ts'
 import { type Codec, codecOf, decodeWith, type Encoding, encodeKey, encodeWith } from './codec.ts'
 import type { Connection } from './connection.ts'
 import type { SharedCore } from './core.ts'
 import { NotSupportedError } from './errors.ts'
-import { type BeeOp, PAGE_SIZE, toHex, type WireNode, type WireRange } from './protocol.ts'
+import { historyGte, historyLt, type LiveStop } from './history.ts'
+import { type BeeOp, PAGE_SIZE, type WireNode, type WireRange } from './protocol.ts'
 import { SharedWatcher, type SharedWatcherOptions } from './watcher.ts'
 
 /** Options of `new SharedBee(core, opts)`: Hyperbee's, less those that cannot cross to the owner. */
@@ -61,6 +64,16 @@ export interface SharedBeeWriteOptions {
   cas?: unknown
 }
 
+/** Options of `sub`. */
+export interface SharedSubOptions {
+  /** Key encoding of the sub's keys, after its prefix (default: this bee's). */
+  keyEncoding?: Encoding
+  /** Value encoding of the sub (default: this bee's). */
+  valueEncoding?: Encoding
+  /** Separator after the sub's prefix (default: this bee's, `0x00`). */
+  sep?: Uint8Array | string
+}
+
 /** Options of `checkout` and `snapshot`. */
 export interface SharedCheckoutOptions {
   /** Key encoding of the view (default: this bee's). */
@@ -78,6 +91,21 @@ export interface SharedBeeEvents {
 }
 
 const VIEW: unique symbol = Symbol('shared bee view')
+
+/** What a view (sub, checkout, snapshot) takes over from the bee it was made from. */
+interface ViewState {
+  /** The full key prefix of a sub (its parents' and separators included), or null. */
+  prefix: Uint8Array | null
+  /** The key codec a sub makes from (before its prefix is put in front). */
+  unprefixed: Codec | null
+  /** The separator subs put after their prefix. */
+  sep: Uint8Array
+}
+
+const SEP = new Uint8Array(1)
+const EMPTY = new Uint8Array(0)
+const utf8 = new TextEncoder()
+const toBytes = (v: Uint8Array | string) => (typeof v === 'string' ? utf8.encode(v) : v)
 
 /**
  * A sorted key-value database on a core held by the store's owner, with Hyperbee's API.
@@ -100,13 +128,18 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
   opened = false
   /** Whether `close()` finished. */
   closed = false
+  /** A sub's full key prefix (separators included), or null. */
+  readonly prefix: Uint8Array | null
+  /** The separator subs of this bee put after their prefix. */
+  readonly sep: Uint8Array
+  readonly #unprefixedKeyEncoding: Codec | null
   readonly #checkout: number
   readonly #ownsCore: boolean
   #closing: Promise<void> | null = null
   readonly #watchers = new Set<SharedWatcher<K, V>>()
 
   /** A bee on `core` (a `SharedCore` from `SharedStore#get`); it opens in the background. */
-  constructor(core: SharedCore<unknown>, opts: SharedBeeOptions & { [VIEW]?: true } = {}) {
+  constructor(core: SharedCore<unknown>, opts: SharedBeeOptions & { [VIEW]?: ViewState } = {}) {
     super()
     if (!core || typeof core.append !== 'function' || typeof core.get !== 'function')
       throw new BadArgumentError('a SharedBee needs a SharedCore')
@@ -117,7 +150,11 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     if (!Number.isSafeInteger(checkout) || checkout < 0)
       throw new BadArgumentError('checkout must be a version')
     this.#checkout = checkout
-    this.#ownsCore = opts[VIEW] !== true
+    const view = opts[VIEW]
+    this.#ownsCore = view === undefined
+    this.prefix = view?.prefix ?? null
+    this.sep = view?.sep ?? SEP
+    this.#unprefixedKeyEncoding = view ? view.unprefixed : this.keyEncoding
     this.readonly = !!opts.readonly || checkout > 0
     this.opening = this.#open()
     this.opening.catch(() => {})
@@ -276,6 +313,14 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     }
     for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
       out[k] = encodeWith(keyCodec, range[k], 'range bound')
+    // a sub's stream without bounds covers its prefix (hyperbee's bounds: after prefix + 0x00, before
+    // the prefix with its last byte raised)
+    if (keyCodec && this.prefix && !out.gt && !out.gte) out.gt = encodeWith(keyCodec, SEP, 'range bound')
+    if (keyCodec && this.prefix && !out.lt && !out.lte) {
+      const end = encodeWith(keyCodec, EMPTY, 'range bound')!
+      if (end.byteLength) end[end.byteLength - 1]!++
+      out.lt = end
+    }
     return out
   }
 
@@ -464,11 +509,38 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
   checkout(version: number, opts: SharedCheckoutOptions = {}): SharedBee<K, V> {
     if (!Number.isSafeInteger(version) || version < 0)
       throw new BadArgumentError('version must be an integer')
+    const keyEncoding = opts.keyEncoding ?? (this.keyEncoding as Encoding | null) ?? undefined
     return new SharedBee<K, V>(this.core, {
-      keyEncoding: opts.keyEncoding ?? (this.keyEncoding as Encoding | null) ?? undefined,
+      keyEncoding,
       valueEncoding: opts.valueEncoding ?? (this.valueEncoding as Encoding | null) ?? undefined,
       checkout: Math.max(1, version),
-      [VIEW]: true
+      [VIEW]: { prefix: this.prefix, unprefixed: codecOf(keyEncoding), sep: this.sep }
+    })
+  }
+
+  /**
+   * A bee over the keys under `prefix` + separator, as hyperbee's `sub`: its keys are stored with
+   * that prefix in front (a per-call `keyEncoding` replaces the prefixed one, as in hyperbee), its
+   * streams without bounds cover just the prefix, and it shares this bee's core and version.
+   */
+  sub<SK = K, SV = V>(prefix: Uint8Array | string, opts: SharedSubOptions = {}): SharedBee<SK, SV> {
+    this.#assertOpen()
+    const sep = opts.sep === undefined ? this.sep : toBytes(opts.sep)
+    const own = toBytes(prefix)
+    const full = new Uint8Array((this.prefix?.byteLength ?? 0) + own.byteLength + sep.byteLength)
+    full.set(this.prefix ?? EMPTY)
+    full.set(own, this.prefix?.byteLength ?? 0)
+    full.set(sep, full.byteLength - sep.byteLength)
+    const inner = opts.keyEncoding
+      ? codecOf(opts.keyEncoding)
+      : (this.#unprefixedKeyEncoding ?? codecOf('binary'))
+    const valueEncoding = opts.valueEncoding ?? (this.valueEncoding as Encoding | null) ?? 'binary'
+    return new SharedBee<SK, SV>(this.core, {
+      keyEncoding: prefixEncoding(full, inner),
+      valueEncoding,
+      readonly: this.readonly,
+      checkout: this.#checkout,
+      [VIEW]: { prefix: full, unprefixed: inner, sep: this.sep }
     })
   }
 
@@ -501,94 +573,5 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     if (this.#ownsCore) await this.core.close()
     this.closed = true
     this.emit('close')
-  }
-}
-
-/** How a live history stream is told to end while it waits for a block. */
-interface LiveStop {
-  stopped: boolean
-  wake: (() => void) | null
-}
-
-function historyGte(opts: HistoryOptions, version: number): number {
-  if (opts.gt) return (opts.gt < 0 ? opts.gt + version : opts.gt) + 1
-  const gte = opts.gte || opts.since || 1
-  return gte < 0 ? gte + version : gte
-}
-
-function historyLt(opts: HistoryOptions, version: number): number {
-  if (opts.lte === 0 || opts.lt === 0 || opts.end === 0) return 0
-  if (opts.lte) return (opts.lte < 0 ? opts.lte + version : opts.lte) + 1
-  const lt = opts.lt || opts.end || version
-  return lt < 0 ? lt + version : lt
-}
-
-/**
- * Writes collected here and applied by `flush()` in one request: atomically, in order, once. Reads
- * see the batch's own pending writes first.
- */
-export class SharedBatch<K = unknown, V = unknown> {
-  readonly #bee: SharedBee<K, V>
-  #ops: BeeOp[] = []
-  readonly #pending = new Map<string, BeeOp>()
-  #closed = false
-
-  /** Use `SharedBee#batch`. */
-  constructor(bee: SharedBee<K, V>) {
-    this.#bee = bee
-  }
-
-  /** How many writes are pending. */
-  get length(): number {
-    return this.#ops.length
-  }
-
-  /** Queues a put. */
-  async put(key: K, value?: V, opts: SharedBeeWriteOptions = {}): Promise<void> {
-    this.#push(this.#bee._put(key, value, opts))
-  }
-
-  /** Queues a delete. */
-  async del(key: K, opts: SharedBeeWriteOptions = {}): Promise<void> {
-    this.#push(this.#bee._del(key, opts))
-  }
-
-  #push(op: BeeOp): void {
-    if (this.#closed) throw new BeeClosedError('Batch is closed')
-    if (this.#bee.readonly) throw new ReadOnlyError()
-    this.#ops.push(op)
-    this.#pending.set(toHex(op.key), op)
-  }
-
-  /** The entry of `key`: this batch's pending write of it, else the bee's. */
-  async get(key: K, opts: SharedBeeGetOptions = {}): Promise<BeeNode<K, V> | null> {
-    const encoded = encodeKey(
-      opts.keyEncoding !== undefined ? codecOf(opts.keyEncoding) : this.#bee.keyEncoding,
-      key
-    )
-    const op = this.#pending.get(toHex(encoded))
-    if (op === undefined) return this.#bee.get(key, opts)
-    if (op.type === 'del') return null
-    const codec = opts.valueEncoding !== undefined ? codecOf(opts.valueEncoding) : this.#bee.valueEncoding
-    // a pending write has no block yet: its seq is where it lands when flushed
-    const seq = this.#bee.version + this.#ops.indexOf(op)
-    return { seq, key, value: (op.value === null ? null : decodeWith(codec, op.value)) as V }
-  }
-
-  /** Applies the pending writes atomically. */
-  async flush(): Promise<void> {
-    if (this.#closed) throw new BeeClosedError('Batch is closed')
-    const ops = this.#ops
-    this.#ops = []
-    this.#pending.clear()
-    this.#closed = true
-    await this.#bee._write(ops)
-  }
-
-  /** Drops the pending writes. */
-  async close(): Promise<void> {
-    this.#ops = []
-    this.#pending.clear()
-    this.#closed = true
   }
 }

@@ -22,14 +22,15 @@
  *
  * @module \@orchard/tabs
  */
+export { SharedBatch } from './batch.ts'
 export {
-  SharedBatch,
   SharedBee,
   type SharedBeeEvents,
   type SharedBeeGetOptions,
   type SharedBeeOptions,
   type SharedBeeWriteOptions,
-  type SharedCheckoutOptions
+  type SharedCheckoutOptions,
+  type SharedSubOptions
 } from './bee.ts'
 export type { Transport } from './connection.ts'
 export { SharedCore, type SharedCoreEvents, type SharedCoreOptions, type SharedGetOptions } from './core.ts'

@@ -317,6 +317,70 @@ export function defineApiSuite(
   )
 
   it(
+    'subs: keys under a prefix, streams confined to it, nested subs, own encodings and separators, checkouts',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'subs' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      const users = bee.sub('users')
+      const admins = users.sub('admins', { valueEncoding: 'json' })
+      const dashed = bee.sub('x', { sep: '-' })
+      await bee.put('top', 'level')
+      await bee.put('zzz', 'after every prefix')
+      await users.put('alice', '1')
+      await users.put('bob', '2')
+      await admins.put('root', { all: true })
+      await dashed.put('k', 'v')
+      expect((await users.get('alice')).value).toBe('1')
+      expect(await users.get('top')).toBe(null)
+      expect((await admins.get('root')).value).toEqual({ all: true })
+      expect((await dashed.get('k')).value).toBe('v')
+      // the main bee holds the prefixed keys
+      const keys = (await collect(bee.createReadStream())).map((n: Any) => n.key)
+      expect(keys).toEqual([
+        'top',
+        'users\u0000admins\u0000root',
+        'users\u0000alice',
+        'users\u0000bob',
+        'x-k',
+        'zzz'
+      ])
+      // a sub's stream covers its prefix (a nested sub's keys included, as in hyperbee)
+      const inUsers = (await collect(users.createReadStream())).map((n: Any) => `${n.key}=${n.value}`)
+      expect(inUsers).toEqual(['admins\u0000root={"all":true}', 'alice=1', 'bob=2'])
+      expect((await collect(users.createReadStream({ gt: 'alice' }))).map((n: Any) => n.key)).toEqual(['bob'])
+      expect((await users.peek({ reverse: true })).key).toBe('bob')
+      // a per-call key encoding replaces the prefixed one
+      const raw = await users.get(enc.encode('users\u0000bob'), { keyEncoding: 'binary' })
+      expect(raw.value).toBe('2')
+      // batches, deletes and checkouts keep the prefix
+      const v = bee.version
+      const b = users.batch()
+      await b.put('carol', '3')
+      await b.del('alice')
+      await b.flush()
+      expect(await users.get('alice')).toBe(null)
+      expect((await users.get('carol')).value).toBe('3')
+      const old = users.checkout(v)
+      expect((await old.get('alice')).value).toBe('1')
+      expect((await collect(old.createReadStream())).map((n: Any) => n.key)).toEqual([
+        'admins\u0000root',
+        'alice',
+        'bob'
+      ])
+      const diff = (await collect(users.createDiffStream(v))).map((d: Any) => [
+        (d.left ?? d.right).key,
+        d.left?.value ?? null,
+        d.right?.value ?? null
+      ])
+      expect(diff).toEqual([
+        ['alice', null, '1'],
+        ['carol', '3', null]
+      ])
+      await old.close()
+      await bee.close()
+    })
+  )
+
+  it(
     'watches a range: yields [current, previous] when it changes',
     withStore(async (store) => {
       const bee = store.bee(store.get({ name: 'watch' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
