@@ -25,6 +25,7 @@ import { SharedBatch } from './batch.ts'
 import { type Codec, codecOf, decodeWith, type Encoding, encodeKey, encodeWith } from './codec.ts'
 import type { Connection } from './connection.ts'
 import type { SharedCore } from './core.ts'
+import { SharedEntryWatcher, type SharedEntryWatcherOptions } from './entry-watcher.ts'
 import { NotSupportedError } from './errors.ts'
 import { historyGte, historyLt, type LiveStop } from './history.ts'
 import { type BeeOp, PAGE_SIZE, type WireNode, type WireRange } from './protocol.ts'
@@ -136,7 +137,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
   readonly #checkout: number
   readonly #ownsCore: boolean
   #closing: Promise<void> | null = null
-  readonly #watchers = new Set<SharedWatcher<K, V>>()
+  readonly #watchers = new Set<SharedWatcher<K, V> | SharedEntryWatcher<K, V>>()
 
   /** A bee on `core` (a `SharedCore` from `SharedStore#get`); it opens in the background. */
   constructor(core: SharedCore<unknown>, opts: SharedBeeOptions & { [VIEW]?: ViewState } = {}) {
@@ -559,6 +560,23 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
       this.#watchers.delete(w)
     )
     this.#watchers.add(w)
+    return w
+  }
+
+  /** The entry of `key` now, kept up to date: `.node`, and `'update'` each time it changes. */
+  async getAndWatch(key: K, opts: SharedEntryWatcherOptions = {}): Promise<SharedEntryWatcher<K, V>> {
+    this.#assertOpen()
+    if (this.#checkout > 0 || !this.#ownsCore)
+      throw new InvalidOperationError('Can only watch the main bee instance')
+    const w: SharedEntryWatcher<K, V> = new SharedEntryWatcher<K, V>(this, key, opts, () =>
+      this.#watchers.delete(w)
+    )
+    this.#watchers.add(w)
+    await w.refresh()
+    if (this.#closing !== null) {
+      await w.close()
+      throw new BeeClosedError()
+    }
     return w
   }
 

@@ -381,6 +381,31 @@ export function defineApiSuite(
   )
 
   it(
+    'getAndWatch: the entry now, then an update each time that key changes, and none for others',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'entry' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('k', '1')
+      const w = await bee.getAndWatch('k')
+      expect([w.node.key, w.node.value, w.node.seq]).toEqual(['k', '1', 1])
+      const updated = () => new Promise<void>((resolve) => w.once('update', resolve))
+      let update = updated()
+      await bee.put('other', 'x') // another key: the entry stays, no update
+      await bee.put('k', '2')
+      await update
+      expect([w.node.value, w.node.seq]).toEqual(['2', 3])
+      update = updated()
+      await bee.del('k')
+      await update
+      expect(w.node).toBe(null)
+      await w.close()
+      expect(w.closed).toBe(true)
+      const sub = bee.sub('s')
+      expect((await rejection(sub.getAndWatch('k'))).message).toMatch(/main bee instance/)
+      await bee.close()
+    })
+  )
+
+  it(
     'watches a range: yields [current, previous] when it changes',
     withStore(async (store) => {
       const bee = store.bee(store.get({ name: 'watch' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
