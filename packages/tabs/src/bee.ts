@@ -140,7 +140,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
   readonly #watchers = new Set<SharedWatcher<K, V> | SharedEntryWatcher<K, V>>()
 
   /** A bee on `core` (a `SharedCore` from `SharedStore#get`); it opens in the background. */
-  constructor(core: SharedCore<unknown>, opts: SharedBeeOptions & { [VIEW]?: ViewState } = {}) {
+  constructor(core: SharedCore<unknown>, opts: SharedBeeOptions = {}) {
     super()
     if (!core || typeof core.append !== 'function' || typeof core.get !== 'function')
       throw new BadArgumentError('a SharedBee needs a SharedCore')
@@ -151,7 +151,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     if (!Number.isSafeInteger(checkout) || checkout < 0)
       throw new BadArgumentError('checkout must be a version')
     this.#checkout = checkout
-    const view = opts[VIEW]
+    const view = (opts as { [VIEW]?: ViewState })[VIEW]
     this.#ownsCore = view === undefined
     this.prefix = view?.prefix ?? null
     this.sep = view?.sep ?? SEP
@@ -516,7 +516,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
       valueEncoding: opts.valueEncoding ?? (this.valueEncoding as Encoding | null) ?? undefined,
       checkout: Math.max(1, version),
       [VIEW]: { prefix: this.prefix, unprefixed: codecOf(keyEncoding), sep: this.sep }
-    })
+    } as SharedBeeOptions)
   }
 
   /**
@@ -542,7 +542,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
       readonly: this.readonly,
       checkout: this.#checkout,
       [VIEW]: { prefix: full, unprefixed: inner, sep: this.sep }
-    })
+    } as SharedBeeOptions)
   }
 
   /** A read-only view of the bee as it is now. */
