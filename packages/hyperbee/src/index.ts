@@ -56,6 +56,7 @@ export {
   EntryWatcher,
   type EntryWatcherEvents,
   type EntryWatcherOptions,
+  type EntryWatcherSource,
   Watcher,
   type WatcherEvents,
   type WatcherOptions

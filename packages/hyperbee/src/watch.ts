@@ -266,10 +266,25 @@ export interface EntryWatcherEvents {
   close: []
 }
 
+/**
+ * What an {@link EntryWatcher} reads: a Hyperbee, or any bee with its `get` (a shared bee of
+ * `@orchard/tabs` watches keys with the same class).
+ */
+export interface EntryWatcherSource<K = unknown, V = unknown> {
+  /** The entry of `key`, or null. */
+  get(key: K, opts?: EntryWatcherOptions): Promise<BeeNode<K, V> | null>
+  /** Whether the bee is closing or closed. */
+  readonly closing: boolean
+}
+
 /** Keeps the entry of one key up to date: `.node`, and an `'update'` event when it changes. */
-export class EntryWatcher<K = unknown, V = unknown> extends Emitter<EntryWatcherEvents> {
+export class EntryWatcher<
+  K = unknown,
+  V = unknown,
+  B extends EntryWatcherSource<K, V> = Hyperbee<K, V>
+> extends Emitter<EntryWatcherEvents> {
   /** The bee watched. */
-  readonly bee: Hyperbee<K, V>
+  readonly bee: B
   /** The key watched. */
   readonly key: K
   /** The entry now (null when the key is not there). */
@@ -284,7 +299,7 @@ export class EntryWatcher<K = unknown, V = unknown> extends Emitter<EntryWatcher
   readonly #detach: () => void
 
   /** Watches `key` of `bee`; `detach` unregisters it from the bee on close. Made by `bee.getAndWatch()`. */
-  constructor(bee: Hyperbee<K, V>, key: K, opts: EntryWatcherOptions, detach: () => void) {
+  constructor(bee: B, key: K, opts: EntryWatcherOptions, detach: () => void) {
     super()
     this.bee = bee
     this.key = key

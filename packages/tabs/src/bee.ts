@@ -14,6 +14,8 @@ import {
   BeeClosedError,
   type BeeNode,
   type DiffEntry,
+  EntryWatcher,
+  type EntryWatcherOptions,
   type HistoryEntry,
   type HistoryOptions,
   InvalidOperationError,
@@ -25,7 +27,6 @@ import { SharedBatch } from './batch.ts'
 import { type Codec, codecOf, decodeWith, type Encoding, encodeKey, encodeWith } from './codec.ts'
 import type { Connection } from './connection.ts'
 import type { SharedCore } from './core.ts'
-import { SharedEntryWatcher, type SharedEntryWatcherOptions } from './entry-watcher.ts'
 import { NotSupportedError } from './errors.ts'
 import { historyGte, historyLt, type LiveStop } from './history.ts'
 import { type BeeOp, PAGE_SIZE, type WireNode, type WireRange } from './protocol.ts'
@@ -137,7 +138,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
   readonly #checkout: number
   readonly #ownsCore: boolean
   #closing: Promise<void> | null = null
-  readonly #watchers = new Set<SharedWatcher<K, V> | SharedEntryWatcher<K, V>>()
+  readonly #watchers = new Set<SharedWatcher<K, V> | EntryWatcher<K, V, SharedBee<K, V>>>()
 
   /** A bee on `core` (a `SharedCore` from `SharedStore#get`); it opens in the background. */
   constructor(core: SharedCore<unknown>, opts: SharedBeeOptions = {}) {
@@ -563,14 +564,23 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     return w
   }
 
-  /** The entry of `key` now, kept up to date: `.node`, and `'update'` each time it changes. */
-  async getAndWatch(key: K, opts: SharedEntryWatcherOptions = {}): Promise<SharedEntryWatcher<K, V>> {
+  /**
+   * The entry of `key` now, kept up to date: hyperbee's `EntryWatcher` (`.node`, `'update'` each
+   * time the entry changes), fed by the owner's append and truncate events.
+   */
+  async getAndWatch(key: K, opts: EntryWatcherOptions = {}): Promise<EntryWatcher<K, V, SharedBee<K, V>>> {
     this.#assertOpen()
     if (this.#checkout > 0 || !this.#ownsCore)
       throw new InvalidOperationError('Can only watch the main bee instance')
-    const w: SharedEntryWatcher<K, V> = new SharedEntryWatcher<K, V>(this, key, opts, () =>
+    const onappend = () => w.onappend()
+    const ontruncate = () => w.ontruncate()
+    const w = new EntryWatcher<K, V, SharedBee<K, V>>(this, key, opts, () => {
+      this.core.off('append', onappend)
+      this.core.off('truncate', ontruncate)
       this.#watchers.delete(w)
-    )
+    })
+    this.core.on('append', onappend)
+    this.core.on('truncate', ontruncate)
     this.#watchers.add(w)
     await w.refresh()
     if (this.#closing !== null) {

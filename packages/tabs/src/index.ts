@@ -35,11 +35,6 @@ export {
 export type { Transport } from './connection.ts'
 export { SharedCore, type SharedCoreEvents, type SharedCoreOptions, type SharedGetOptions } from './core.ts'
 export {
-  SharedEntryWatcher,
-  type SharedEntryWatcherEvents,
-  type SharedEntryWatcherOptions
-} from './entry-watcher.ts'
-export {
   NotSupportedError,
   ProtocolMismatchError,
   StoreClosedError,
