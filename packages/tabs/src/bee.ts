@@ -30,6 +30,7 @@ import type { SharedCore } from './core.ts'
 import { NotSupportedError } from './errors.ts'
 import { historyGte, historyLt, type LiveStop } from './history.ts'
 import { type BeeOp, PAGE_SIZE, type WireNode, type WireRange } from './protocol.ts'
+import { encodeRange } from './range.ts'
 import { SharedWatcher, type SharedWatcherOptions } from './watcher.ts'
 
 /** Options of `new SharedBee(core, opts)`: Hyperbee's, less those that cannot cross to the owner. */
@@ -296,43 +297,15 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     return new SharedBatch<K, V>(this)
   }
 
-  #range(range: RangeOptions, keyCodec: Codec | null): WireRange {
-    const limit = range.limit
-    if (limit !== undefined && limit !== null && (typeof limit !== 'number' || Number.isNaN(limit)))
-      throw new BadArgumentError('limit must be a number')
-    const out: WireRange = {
-      gt: null,
-      gte: null,
-      lt: null,
-      lte: null,
-      reverse: !!range.reverse,
-      limit: limit ?? -1
-    }
-    if (keyCodec?.encodeRange) {
-      const r = keyCodec.encodeRange({ gt: range.gt, gte: range.gte, lt: range.lt, lte: range.lte })
-      for (const k of ['gt', 'gte', 'lt', 'lte'] as const) out[k] = r[k] ? (r[k] as Uint8Array).slice() : null
-      return out
-    }
-    for (const k of ['gt', 'gte', 'lt', 'lte'] as const)
-      out[k] = encodeWith(keyCodec, range[k], 'range bound')
-    // a sub's stream without bounds covers its prefix (hyperbee's bounds: after prefix + 0x00, before
-    // the prefix with its last byte raised)
-    if (keyCodec && this.prefix && !out.gt && !out.gte) out.gt = encodeWith(keyCodec, SEP, 'range bound')
-    if (keyCodec && this.prefix && !out.lt && !out.lte) {
-      const end = encodeWith(keyCodec, EMPTY, 'range bound')!
-      if (end.byteLength) end[end.byteLength - 1]!++
-      out.lt = end
-    }
-    return out
-  }
-
   /** The entries of a key range in order (or `reverse`), as an async iterator. */
   createReadStream(range: RangeOptions = {}, opts: RangeOptions = {}): AsyncIterableIterator<BeeNode<K, V>> {
     this.#assertOpen()
     const merged = { ...opts, ...range }
     const keyCodec = this.#keyCodec(merged.keyEncoding)
     const valueCodec = this.#valueCodec(merged.valueEncoding)
-    return this.#pages(this.#range(merged, keyCodec), (n) => this._node(n, keyCodec, valueCodec))
+    return this.#pages(encodeRange(merged, keyCodec, this.prefix !== null), (n) =>
+      this._node(n, keyCodec, valueCodec)
+    )
   }
 
   async *#pages(range: WireRange, decode: (n: WireNode) => BeeNode<K, V>): AsyncGenerator<BeeNode<K, V>> {
@@ -475,7 +448,7 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     const merged = { ...opts, ...range }
     const keyCodec = this.#keyCodec(merged.keyEncoding)
     const valueCodec = this.#valueCodec(merged.valueEncoding)
-    return this.#diff(this.#range(merged, keyCodec), right, keyCodec, valueCodec)
+    return this.#diff(encodeRange(merged, keyCodec, this.prefix !== null), right, keyCodec, valueCodec)
   }
 
   async *#diff(
@@ -557,8 +530,11 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     if (this.#checkout > 0 || !this.#ownsCore)
       throw new InvalidOperationError('Can only watch the main bee instance')
     const merged = { ...range }
-    const w = new SharedWatcher<K, V>(this, this.#range(merged, this.keyEncoding), opts, () =>
-      this.#watchers.delete(w)
+    const w = new SharedWatcher<K, V>(
+      this,
+      encodeRange(merged, this.keyEncoding, this.prefix !== null),
+      opts,
+      () => this.#watchers.delete(w)
     )
     this.#watchers.add(w)
     return w
