@@ -6,12 +6,14 @@
 import { Hypercore } from '@orchard/hypercore'
 import { idbDatabaseName, openIdbStorage, type Storage } from '@orchard/storage'
 import { measure } from '../harness.ts'
+import { type FloorWorkload, openFloor } from './idb-floor.ts'
 
 declare global {
   interface Window {
     ready: boolean
     coreSetup(blocks: number, cacheBytes?: number): Promise<void>
     coreMeasure(kind: TabWorkload, ms: number): Promise<number>
+    coreFloor(kind: FloorWorkload, ms: number): Promise<number>
     coreTeardown(): Promise<void>
   }
 }
@@ -21,6 +23,7 @@ export type TabWorkload = 'append-batch' | 'random-get'
 
 let storage: Storage | null = null
 let core: Hypercore | null = null
+let floor: Awaited<ReturnType<typeof openFloor>> | null = null
 /** Random gets read blocks `[0, prefilled)`. */
 let prefilled = 0
 const batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
@@ -43,6 +46,7 @@ window.coreSetup = async (blocks, cacheBytes) => {
   const thousand = Array.from({ length: 1000 }, (_, i) => new Uint8Array(1024).fill(i & 0xff))
   for (let i = 0; i < blocks; i += 1000) await core.append(thousand)
   prefilled = core.length
+  floor = await openFloor(`bench-floor-${Date.now()}`, blocks)
 }
 
 window.coreMeasure = async (kind, ms) => {
@@ -56,7 +60,11 @@ window.coreMeasure = async (kind, ms) => {
   return opsPerSec
 }
 
+window.coreFloor = (kind, ms) => floor!.measure(kind, ms)
+
 window.coreTeardown = async () => {
+  await floor?.destroy()
+  floor = null
   await core?.close()
   if (storage && !storage.closed) await storage.destroy()
   else if (storage) {

@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { launchChromium, servePage } from '../../packages/storage/test/browser/chromium.ts'
+import type { FloorWorkload } from './idb-floor.ts'
 import type { TabWorkload } from './tab-page.ts'
 
 /** A core in a tab: set up with `blocks` blocks, measured one window at a time. */
 export interface TabCore {
   /** Ops/s (blocks/s for appends) over one window of `ms`. */
   measure(kind: TabWorkload, ms: number): Promise<number>
+  /** The same workload on bare IndexedDB in the same tab (see `idb-floor.ts`). */
+  floor(kind: FloorWorkload, ms: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -31,6 +34,8 @@ export async function openTabCore(blocks: number, cacheBytes?: number): Promise<
     return {
       measure: async (kind, ms) =>
         (await page.evaluate(`window.coreMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
+      floor: async (kind, ms) =>
+        (await page.evaluate(`window.coreFloor(${JSON.stringify(kind)}, ${ms})`)) as number,
       async close() {
         try {
           await page.evaluate('window.coreTeardown()')

@@ -5,7 +5,9 @@
  *
  * Then the tab rows: ours in headless Chromium on IndexedDB (`bench/core/tab.ts`, the adapter's
  * default cache) against the real hypercore in Node, both on a core prefilled with 100 000 blocks
- * of 1 KiB: random gets over those blocks, then batched appends, in alternating windows.
+ * of 1 KiB: random gets over those blocks, then batched appends, in alternating windows. Beside
+ * each tab row, the same workload on bare IndexedDB in the same tab (`bench/core/idb-floor.ts`):
+ * the bound any IndexedDB layout of ours meets.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -108,24 +110,39 @@ async function tabRows(ctx: BenchContext, realDir: string): Promise<void> {
         metric: `${TAB}: random get on 100 000 blocks`,
         unit: 'ops/s',
         kind: 'random-get' as const,
+        floors: { 'bare IndexedDB 1 KiB get': 'random-get' as const },
         real: () => measure(() => realCore.get(rand() % TAB_BLOCKS), { ms: 1000, warmupMs: 200 })
       },
       {
         metric: `${TAB}: append 100 × 1 KiB (batch, blocks/s)`,
         unit: 'blocks/s',
         kind: 'append-batch' as const,
+        floors: {
+          'bare IndexedDB, 17 records': 'append-17-records' as const,
+          'bare IndexedDB, 1 record': 'append-one-record' as const
+        },
         real: () => measure(() => realCore.append(batch), { opsPerCall: 100, ms: 1000, warmupMs: 200 })
       }
     ]
     for (const row of rows) {
       let ours = 0
       let theirs = 0
-      // alternate windows (tab, Node) and keep the better of three each
+      const floors: Record<string, number> = {}
+      // alternate windows (tab, Node, bare IndexedDB) and keep the better of three each
       for (let round = 0; round < 3; round++) {
         theirs = Math.max(theirs, (await row.real()).opsPerSec)
         ours = Math.max(ours, await tab.measure(row.kind, 1000))
+        for (const [name, kind] of Object.entries(row.floors)) {
+          floors[name] = Math.max(floors[name] ?? 0, await tab.floor(kind, 1000))
+        }
       }
-      ctx.report({ metric: row.metric, unit: row.unit, ours, real: theirs, extra: { 'ratio target': 0.5 } })
+      ctx.report({
+        metric: row.metric,
+        unit: row.unit,
+        ours,
+        real: theirs,
+        extra: { 'ratio target': 0.5, ...floors }
+      })
     }
   } finally {
     await tab.close()
