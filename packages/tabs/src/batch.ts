@@ -25,12 +25,12 @@ export class SharedBatch<K = unknown, V = unknown> {
   }
 
   /** Queues a put. */
-  async put(key: K, value?: V, opts: SharedBeeWriteOptions = {}): Promise<void> {
+  async put(key: K, value?: V, opts: SharedBeeWriteOptions<K, V> = {}): Promise<void> {
     this.#push(this.#bee._put(key, value, opts))
   }
 
   /** Queues a delete. */
-  async del(key: K, opts: SharedBeeWriteOptions = {}): Promise<void> {
+  async del(key: K, opts: SharedBeeWriteOptions<K, V> = {}): Promise<void> {
     this.#push(this.#bee._del(key, opts))
   }
 

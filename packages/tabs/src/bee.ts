@@ -13,6 +13,7 @@ import {
   BadArgumentError,
   BeeClosedError,
   type BeeNode,
+  type CasFn,
   type DiffEntry,
   EntryWatcher,
   type EntryWatcherOptions,
@@ -24,6 +25,7 @@ import {
   ReadOnlyError
 } from '@orchard/hyperbee'
 import { SharedBatch } from './batch.ts'
+import { casWrite } from './cas.ts'
 import { type Codec, codecOf, decodeWith, type Encoding, encodeKey, encodeWith } from './codec.ts'
 import type { Connection } from './connection.ts'
 import type { SharedCore } from './core.ts'
@@ -58,13 +60,16 @@ export interface SharedBeeGetOptions {
 }
 
 /** Options of writes. */
-export interface SharedBeeWriteOptions {
+export interface SharedBeeWriteOptions<K = unknown, V = unknown> {
   /** Key encoding for this write. */
   keyEncoding?: Encoding
   /** Value encoding for this write. */
   valueEncoding?: Encoding
-  /** Not supported across tabs (a function cannot travel to the owner): throws `NOT_SUPPORTED`. */
-  cas?: unknown
+  /**
+   * Compare-and-swap, as Hyperbee's: write only if `cas(current, next)` is truthy, asked only when
+   * the key exists (see `cas.ts` for how it holds across tabs). Not in a batch: `NOT_SUPPORTED`.
+   */
+  cas?: CasFn<K, V>
 }
 
 /** Options of `sub`. */
@@ -248,10 +253,9 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
       : this._node(node, this.#keyCodec(opts.keyEncoding), this.#valueCodec(opts.valueEncoding))
   }
 
-  /** @internal Encodes a put. */
-  _put(key: K, value: V | undefined, opts: SharedBeeWriteOptions): BeeOp {
-    if (opts.cas !== undefined)
-      throw new NotSupportedError('cas callbacks cannot run on the owner of a shared store')
+  /** @internal Encodes a put (a `cas` is for `put` itself to run, not for a batch). */
+  _put(key: K, value: V | undefined, opts: SharedBeeWriteOptions<K, V>): BeeOp {
+    if (opts.cas !== undefined) throw new NotSupportedError('cas is not supported in a shared batch')
     return {
       type: 'put',
       key: encodeKey(this.#keyCodec(opts.keyEncoding), key),
@@ -259,35 +263,42 @@ export class SharedBee<K = unknown, V = unknown> extends Emitter<SharedBeeEvents
     }
   }
 
-  /** @internal Encodes a delete. */
-  _del(key: K, opts: SharedBeeWriteOptions): BeeOp {
-    if (opts.cas !== undefined)
-      throw new NotSupportedError('cas callbacks cannot run on the owner of a shared store')
+  /** @internal Encodes a delete (a `cas` is for `del` itself to run, not for a batch). */
+  _del(key: K, opts: SharedBeeWriteOptions<K, V>): BeeOp {
+    if (opts.cas !== undefined) throw new NotSupportedError('cas is not supported in a shared batch')
     return { type: 'del', key: encodeKey(this.#keyCodec(opts.keyEncoding), key) }
   }
 
-  /** @internal Sends writes to the owner: applied atomically, in order, exactly once. */
-  async _write(ops: BeeOp[]): Promise<void> {
+  /**
+   * @internal Sends writes to the owner: applied atomically, in order, exactly once. Resolves
+   * false when a condition of theirs no longer held and nothing was written (`alone`: sent as
+   * conditional writes are, see `connection.ts`).
+   */
+  async _write(ops: BeeOp[], alone = false): Promise<boolean> {
     if (this.readonly) throw new ReadOnlyError()
     await this.#ready()
-    if (ops.length === 0) return
-    const { length, byteLength } = await this.#conn().request('bee.write', [this.core.ref, ops], {
-      write: true
+    if (ops.length === 0) return true
+    const { length, byteLength, refused } = await this.#conn().request('bee.write', [this.core.ref, ops], {
+      write: true,
+      alone
     })
     this.core._update({ length, byteLength, fork: this.core.fork })
+    return refused !== true
   }
 
-  /** Writes `key` = `value` (one block). */
-  async put(key: K, value?: V, opts: SharedBeeWriteOptions = {}): Promise<void> {
+  /** Writes `key` = `value` (one block). With `cas`, only if `cas(current, next)` allows it. */
+  async put(key: K, value?: V, opts: SharedBeeWriteOptions<K, V> = {}): Promise<void> {
     this.#assertOpen()
     if (this.readonly) throw new ReadOnlyError()
+    if (opts.cas !== undefined) return casWrite(this, 'put', key, value, opts)
     await this._write([this._put(key, value, opts)])
   }
 
-  /** Deletes `key` (nothing is written when it is missing). */
-  async del(key: K, opts: SharedBeeWriteOptions = {}): Promise<void> {
+  /** Deletes `key` (nothing is written when it is missing). With `cas`, only if it allows it. */
+  async del(key: K, opts: SharedBeeWriteOptions<K, V> = {}): Promise<void> {
     this.#assertOpen()
     if (this.readonly) throw new ReadOnlyError()
+    if (opts.cas !== undefined) return casWrite(this, 'del', key, undefined, opts)
     await this._write([this._del(key, opts)])
   }
 

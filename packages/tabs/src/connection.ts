@@ -5,6 +5,11 @@
  * has open are opened again on the new owner and every unanswered request is sent again, in the
  * order first sent. Writes carry a writer id (client id + a counter), so the new owner applies a
  * re-sent write only if no owner applied it before.
+ *
+ * A write sent `alone` (a compare-and-swap, whose answer may be a refusal) goes out only once every
+ * earlier write was answered, and holds later writes back until it is answered itself: so when an
+ * owner dies, at most one of this client's writes with an unknown outcome is a conditional one —
+ * the last the owner recorded — and the next owner can tell from its record whether it was refused.
  */
 import { decodeError, StoreClosedError } from './errors.ts'
 import type { HostSession } from './host.ts'
@@ -31,6 +36,15 @@ interface Pending {
   reject(err: unknown): void
 }
 
+/** A write not sent yet: it waits behind an `alone` write, or is one waiting for the others. */
+interface HeldWrite {
+  method: Method
+  args: unknown
+  alone: boolean
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
 /** The client side of the protocol; see the module comment. */
 export class Connection {
   /** This client's id: the writer id of its writes, and its address on a BroadcastChannel. */
@@ -41,6 +55,12 @@ export class Connection {
   onAttach: () => void = () => {}
   #nextId = 1
   #writes = 0
+  /** Writes sent and not answered yet. */
+  #writesInFlight = 0
+  /** Whether the write in flight (then the only one) was sent `alone`. */
+  #aloneInFlight = false
+  /** Writes waiting to be sent, in call order. */
+  readonly #held: HeldWrite[] = []
   readonly #inflight = new Map<number, Pending>()
   #transport: Transport | null = null
   #closed = false
@@ -66,19 +86,61 @@ export class Connection {
     return this.#transport !== null
   }
 
-  /** Sends `method` to the owner (now, or once one is attached) and resolves with its result. */
+  /**
+   * Sends `method` to the owner (now, or once one is attached) and resolves with its result. A
+   * `write` gets the next writer seq; an `alone` write is sent with no other write in flight (see
+   * the module comment).
+   */
   request<M extends Method>(
     method: M,
     args: Methods[M]['args'],
-    opts: { write?: boolean } = {}
+    opts: { write?: boolean; alone?: boolean } = {}
   ): Promise<Methods[M]['result']> {
     if (this.#closed) return Promise.reject(new StoreClosedError())
+    if (!opts.write) return this.#send(method, args, false)
+    return new Promise((resolve, reject) => {
+      this.#held.push({
+        method,
+        args,
+        alone: opts.alone === true,
+        resolve: resolve as (v: unknown) => void,
+        reject
+      })
+      this.#release()
+    })
+  }
+
+  /** Sends the held writes that may go now, in order. */
+  #release(): void {
+    while (this.#held.length > 0 && !this.#aloneInFlight) {
+      const next = this.#held[0]!
+      if (next.alone && this.#writesInFlight > 0) return
+      this.#held.shift()
+      this.#writesInFlight++
+      this.#aloneInFlight = next.alone
+      this.#send(next.method, next.args as never, true).then(next.resolve, next.reject)
+    }
+  }
+
+  #send<M extends Method>(
+    method: M,
+    args: Methods[M]['args'],
+    write: boolean
+  ): Promise<Methods[M]['result']> {
     const req: Request = { id: this.#nextId++, method, args }
-    if (opts.write) req.writer = { client: this.clientId, seq: ++this.#writes }
+    if (write) req.writer = { client: this.clientId, seq: ++this.#writes }
     return new Promise((resolve, reject) => {
       this.#inflight.set(req.id, { req, resolve: resolve as (v: unknown) => void, reject })
       this.#transport?.send(req)
     })
+  }
+
+  /** A write was answered: later ones it held back may go. */
+  #answered(req: Request): void {
+    if (req.writer === undefined) return
+    this.#writesInFlight--
+    this.#aloneInFlight = false
+    this.#release()
   }
 
   /**
@@ -106,6 +168,7 @@ export class Connection {
     this.#inflight.delete(res.id)
     if (res.ok) p.resolve(res.value)
     else p.reject(decodeError(res.error))
+    this.#answered(p.req)
   }
 
   /** Takes an event from the attached owner. */
@@ -122,6 +185,7 @@ export class Connection {
     const err = new StoreClosedError()
     for (const p of this.#inflight.values()) p.reject(err)
     this.#inflight.clear()
+    for (const h of this.#held.splice(0)) h.reject(err)
     this.#attached()
   }
 }

@@ -33,7 +33,7 @@ export class StoreClosedError extends TabsError {
   }
 }
 
-/** The call cannot cross to the owner (it carries a function, such as a `cas` callback). */
+/** The call cannot cross to the owner (such as a `cas` inside a shared batch). */
 export class NotSupportedError extends TabsError {
   /** A `NOT_SUPPORTED` error with `message`. */
   constructor(message: string) {

@@ -48,7 +48,7 @@ export interface StoreHostOptions {
 class HostCore implements WriteTarget {
   readonly session: Hypercore
   readonly discoveryKey: string
-  readonly applied = new Map<string, { seq: number; length: number; byteLength: number }>()
+  readonly applied: WriteTarget['applied'] = new Map()
   readonly subscribers = new Map<HostSession, number>()
   #bee: Hyperbee<Uint8Array, Uint8Array> | null = null
 

@@ -54,6 +54,7 @@ export {
 export {
   type AppendResult,
   type BeeOp,
+  type BeeOpCondition,
   type BeeWriteResult,
   type Call,
   type CoreEvent,

@@ -10,7 +10,7 @@
 import type { WireError } from './errors.ts'
 
 /** Bumped when messages change incompatibly; owner and clients must agree. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Entries one range, history or diff page carries. */
 export const PAGE_SIZE = 256
@@ -57,13 +57,25 @@ export type BeeOp =
       key: Uint8Array
       /** The encoded value (null: none). */
       value: Uint8Array | null
+      /** See {@link BeeOpCondition}. */
+      expect?: BeeOpCondition
     }
   | {
       /** Deletes `key`. */
       type: 'del'
       /** The encoded key. */
       key: Uint8Array
+      /** See {@link BeeOpCondition}. */
+      expect?: BeeOpCondition
     }
+
+/**
+ * The condition of a compare-and-swap write: the seq of the entry the key must still have when
+ * the owner applies the write (-1: the key must still be absent). A `cas` callback runs in the
+ * client against the entry it read; the owner checks that entry is still the current one, and
+ * refuses the whole write otherwise (the client then reads again and asks its callback again).
+ */
+export type BeeOpCondition = number
 
 /** A bee entry with its key and value still encoded. */
 export interface WireNode {
@@ -147,6 +159,8 @@ export interface BeeWriteResult {
   length: number
   /** The core's byte length after the write. */
   byteLength: number
+  /** True when a condition ({@link BeeOpCondition}) no longer held: nothing was written. */
+  refused?: boolean
 }
 
 /** Options of an update. */

@@ -7,6 +7,12 @@
  * Each group records, in the same transaction as its append (see `recorder.ts`), how far each
  * client's writes to that core got; a write re-sent after an owner change that the record already
  * covers is acknowledged without being applied again.
+ *
+ * A conditional write (a client's compare-and-swap, see `BeeOpCondition`) is checked inside the
+ * group's batch, against the entries as the group's earlier writes left them; when a condition
+ * fails, none of that write's ops is applied and it is answered `refused`. The record then says so
+ * too, so a re-sent copy gets the same answer from the next owner (clients send such writes alone,
+ * so it is always their last recorded one).
  */
 import { encodeHeader, type Hyperbee } from '@orchard/hyperbee'
 import type { Hypercore } from '@orchard/hypercore'
@@ -29,6 +35,8 @@ interface Applied {
   seq: number
   length: number
   byteLength: number
+  /** Whether that last write (`seq`) was a refused conditional one. */
+  refused: boolean
 }
 
 /** What the queue needs of an open core. */
@@ -41,7 +49,7 @@ export interface WriteTarget {
   readonly applied: Map<string, Applied>
 }
 
-type CoreWriteResult = { length: number; byteLength: number }
+type CoreWriteResult = { length: number; byteLength: number; refused?: boolean }
 
 /** One queued write. */
 interface Item {
@@ -147,9 +155,10 @@ export class WriteQueue {
       if (done !== null && item.writer!.seq <= done.seq) {
         // applied by an earlier owner (or earlier in this one): acknowledge, do not apply again
         const s = target.session
+        const refused = item.writer!.seq === done.seq && done.refused
         item.resolve(
           item.kind === 'bee'
-            ? { length: s.length, byteLength: s.byteLength }
+            ? { length: s.length, byteLength: s.byteLength, refused }
             : { length: done.length, byteLength: done.byteLength }
         )
       } else fresh.push(item)
@@ -183,12 +192,19 @@ export class WriteQueue {
     await bee.ready()
     // the header is its own append: write it first, so the group's append is the one recorded
     if (session.length === 0) await session.append(encodeHeader({ protocol: 'hyperbee', metadata: null }))
+    // a write's conditions are checked in the batch, so they see the group's earlier writes
+    const refused = new Set<Item>()
     const records = recordOps(target, items, { length: -1, byteLength: -1 })
     try {
       await this.#recorded(target, records, async () => {
         const batch = bee.batch()
         try {
           for (const item of items) {
+            if (!(await conditionsHold(batch, item.ops))) {
+              refused.add(item)
+              records.refuse(item)
+              continue
+            }
             for (const op of item.ops) {
               if (op.type === 'put') await batch.put(op.key, op.value ?? undefined)
               else await batch.del(op.key)
@@ -209,7 +225,9 @@ export class WriteQueue {
       for (const item of items) await this.#applyBee(target, [item])
       return
     }
-    for (const item of items) item.resolve({ length: session.length, byteLength: session.byteLength })
+    for (const item of items) {
+      item.resolve({ length: session.length, byteLength: session.byteLength, refused: refused.has(item) })
+    }
   }
 
   /** Runs `write` with `records` added to its append; writes them alone if it appended nothing. */
@@ -231,7 +249,8 @@ export class WriteQueue {
       target.applied.set(client, {
         seq: applied.seq,
         length: applied.length < 0 ? target.session.length : applied.length,
-        byteLength: applied.byteLength < 0 ? target.session.byteLength : applied.byteLength
+        byteLength: applied.byteLength < 0 ? target.session.byteLength : applied.byteLength,
+        refused: applied.refused
       })
     }
     return result
@@ -239,8 +258,11 @@ export class WriteQueue {
 }
 
 interface Recorded {
+  /** The record ops, to add to the group's append (the array is updated in place by `refuse`). */
   ops: BatchOp[]
   progress: Map<string, Applied>
+  /** Marks `item` refused: if it is its writer's last write here, the record says so. */
+  refuse(item: Item): void
 }
 
 /** The record ops saying each writer of `items` got up to its last write here. */
@@ -251,15 +273,32 @@ function recordOps(
 ): Recorded {
   const progress = new Map<string, Applied>()
   for (const item of items) {
-    if (item.writer !== null) progress.set(item.writer.client, { seq: item.writer.seq, ...after })
+    if (item.writer !== null)
+      progress.set(item.writer.client, { seq: item.writer.seq, ...after, refused: false })
   }
   const storage = target.session.core.storage
+  const slot = new Map<string, number>()
   const ops: BatchOp[] = []
+  const opOf = (client: string, a: Applied) =>
+    storage.putUserData(
+      APPLIED_PREFIX + client,
+      enc.encode(JSON.stringify([a.seq, a.length, a.byteLength, a.refused ? 1 : 0]))
+    )
   for (const [client, applied] of progress) {
-    const value = enc.encode(JSON.stringify([applied.seq, applied.length, applied.byteLength]))
-    ops.push(storage.putUserData(APPLIED_PREFIX + client, value))
+    slot.set(client, ops.length)
+    ops.push(opOf(client, applied))
   }
-  return { ops, progress }
+  return {
+    ops,
+    progress,
+    refuse(item) {
+      if (item.writer === null) return
+      const applied = progress.get(item.writer.client)
+      if (applied === undefined || applied.seq !== item.writer.seq) return
+      applied.refused = true
+      ops[slot.get(item.writer.client)!] = opOf(item.writer.client, applied)
+    }
+  }
 }
 
 /** How far `client`'s writes to the target got (from memory, else from its record). */
@@ -269,11 +308,17 @@ async function appliedOf(target: WriteTarget, client: string): Promise<Applied |
   const stored = await target.session.getUserData(APPLIED_PREFIX + client)
   if (stored === null) return null
   try {
-    const [seq, length, byteLength] = JSON.parse(dec.decode(stored)) as [number, number, number]
+    const [seq, length, byteLength, refused] = JSON.parse(dec.decode(stored)) as [
+      number,
+      number,
+      number,
+      number?
+    ]
     const applied = {
       seq,
       length: length < 0 ? target.session.length : length,
-      byteLength: byteLength < 0 ? target.session.byteLength : byteLength
+      byteLength: byteLength < 0 ? target.session.byteLength : byteLength,
+      refused: refused === 1
     }
     target.applied.set(client, applied)
     return applied
@@ -305,4 +350,17 @@ export async function sweepRecords(
   }
   if (gone.length > 0) await storage.write(gone)
   return gone.length
+}
+
+/**
+ * Whether every condition of `ops` holds in `batch` (which sees the group's earlier writes): each
+ * conditional op's key still has the entry of the expected seq, or is still absent for -1.
+ */
+async function conditionsHold(batch: ReturnType<Hyperbee['batch']>, ops: BeeOp[]): Promise<boolean> {
+  for (const op of ops) {
+    if (op.expect === undefined) continue
+    const current = (await batch.get(op.key)) as { seq: number } | null
+    if ((current === null ? -1 : current.seq) !== op.expect) return false
+  }
+  return true
 }

@@ -457,4 +457,61 @@ export function defineApiSuite(
       await bee.close()
     })
   )
+
+  it(
+    'put and del with cas: asked only when the key exists, with the current entry and the next; false writes nothing',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'cas' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      const asked: unknown[] = []
+      const note = (answer: boolean) => (prev: Any, next: Any) => {
+        asked.push([prev.seq, prev.key, prev.value, next.seq, next.key, next.value])
+        return answer
+      }
+      await bee.put('a', '1', { cas: note(false) })
+      expect(asked).toEqual([]) // absent: written without asking
+      await bee.put('a', '2', { cas: note(false) })
+      expect(asked).toEqual([[1, 'a', '1', 2, 'a', '2']])
+      expect(await bee.get('a')).toMatchObject({ seq: 1, value: '1' })
+      await bee.put('a', '3', {
+        cas: async (prev: Any, next: Any) => prev.value === '1' && next.value === '3'
+      })
+      expect(await bee.get('a')).toMatchObject({ seq: 2, value: '3' })
+      await bee.del('a', { cas: note(false) })
+      expect(asked).toEqual([
+        [1, 'a', '1', 2, 'a', '2'],
+        [2, 'a', '3', 3, 'a', null]
+      ])
+      expect(await bee.get('a')).toMatchObject({ value: '3' })
+      await bee.del('missing', { cas: note(true) })
+      expect(asked).toHaveLength(2) // nothing to delete: not asked
+      await bee.del('a', { cas: (prev: Any) => prev.value === '3' })
+      expect(await bee.get('a')).toBe(null)
+      expect(bee.version).toBe(4)
+      await bee.close()
+    })
+  )
+
+  it(
+    'cas increments from many concurrent writers lose none',
+    withStore(async (store) => {
+      const bee = store.bee(store.get({ name: 'counter' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      await bee.put('n', '0')
+      const increment = async () => {
+        for (;;) {
+          const seen = await bee.get('n')
+          let won = false
+          await bee.put('n', String(Number(seen.value) + 1), {
+            cas: (prev: Any) => {
+              won = prev.seq === seen.seq
+              return won
+            }
+          })
+          if (won) return
+        }
+      }
+      await Promise.all(Array.from({ length: 12 }, increment))
+      expect((await bee.get('n')).value).toBe('12')
+      await bee.close()
+    })
+  )
 }

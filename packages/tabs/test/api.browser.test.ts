@@ -9,7 +9,14 @@ import { BeeClosedError, Hyperbee, ReadOnlyError } from '@orchard/hyperbee'
 import { SessionClosedError, SessionNotWritableError } from '@orchard/hypercore'
 import { openIdbStorage } from '@orchard/storage'
 import { describe, expect, it } from 'vitest'
-import { connectStore, openSharedStore, openStore, SharedBee, type SharedStore } from '../src/index.ts'
+import {
+  connectStore,
+  NotSupportedError,
+  openSharedStore,
+  openStore,
+  SharedBee,
+  type SharedStore
+} from '../src/index.ts'
 import { defineApiSuite, type TestStore } from './api-suite.ts'
 
 const errors = { SessionNotWritableError, ReadOnlyError, BeeClosedError, SessionClosedError }
@@ -106,6 +113,23 @@ describe('a live history stream on a shared bee', () => {
       )
       await bee.close()
       expect(await waiting).toBeInstanceOf(BeeClosedError)
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('cas in a shared batch', () => {
+  it('is refused with NotSupportedError, and the batch stays usable', async () => {
+    const store = openStore(openIdbStorage(unique('batch-cas')))
+    try {
+      const bee = new SharedBee(store.get({ name: 'b' }), { keyEncoding: 'utf-8', valueEncoding: 'utf-8' })
+      const batch = bee.batch()
+      await expect(batch.put('a', '1', { cas: () => true })).rejects.toBeInstanceOf(NotSupportedError)
+      await expect(batch.del('a', { cas: () => true })).rejects.toMatchObject({ code: 'NOT_SUPPORTED' })
+      await batch.put('a', '2')
+      await batch.flush()
+      expect(await bee.get('a')).toMatchObject({ seq: 1, value: '2' })
     } finally {
       await store.close()
     }

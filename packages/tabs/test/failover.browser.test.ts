@@ -143,12 +143,19 @@ describe('exactly-once records', () => {
 
 describe('exactly once across owners', () => {
   /** A client line to `host` that delivers everything but the answers of writes while `drop()`. */
-  function lossyTransport(host: StoreHost, conn: Connection, drop: () => boolean): Transport {
+  function lossyTransport(
+    host: StoreHost,
+    conn: Connection,
+    drop: () => boolean,
+    dropped: (res: unknown) => void = () => {}
+  ): Transport {
     const session = host.connect((ev) => conn.event(ev))
     return {
       send(req: Request) {
         void session.handle(req).then((res) => {
-          if (res !== null && !(drop() && req.writer !== undefined)) conn.receive(res)
+          if (res === null) return
+          if (drop() && req.writer !== undefined) dropped(res)
+          else conn.receive(res)
         })
       },
       detach() {
@@ -209,4 +216,65 @@ describe('exactly once across owners', () => {
     await store.close()
     await host2.close()
   })
+
+  it('a refused cas write whose answer was lost stays refused at the next owner, and its retry asks the callback again', async () => {
+    const db = unique('dedup-cas')
+    const host1 = new StoreHost(openIdbStorage(db))
+    const conn = new Connection()
+    let drop = false
+    let lost: unknown = null
+    conn.attach(
+      lossyTransport(
+        host1,
+        conn,
+        () => drop,
+        (res) => {
+          lost = res
+        }
+      )
+    )
+    const store = new Store(wire(conn, { ready: () => host1.ready(), close: async () => conn.close() }))
+    const bee = openBee(store)
+    await bee.put('k', '1')
+    // another tab, writing the same bee through the same owner
+    const other = openSharedStoreOn(host1)
+    const otherBee = openBee(other)
+
+    const seen: string[] = []
+    const put = bee.put('k', 'mine', {
+      cas: async (prev) => {
+        seen.push(`${prev.seq}:${prev.value}`)
+        if (seen.length === 1) {
+          // the other tab writes between our read and our write, and our answer will be lost
+          await otherBee.put('k', 'theirs')
+          drop = true
+        }
+        return true
+      }
+    })
+    await until(() => lost !== null, 'the refusal to be answered (and lost)')
+    expect(lost).toMatchObject({ ok: true, value: { refused: true } })
+    expect(seen).toEqual(['1:1'])
+
+    // the owner goes away; the next one gets the re-sent write, and must refuse it again
+    await other.close()
+    await host1.close()
+    const host2 = new StoreHost(openIdbStorage(db))
+    await host2.ready()
+    conn.attach(localTransport((emit) => host2.connect(emit), conn))
+    await put
+    expect(seen).toEqual(['1:1', '2:theirs'])
+    const history: string[] = []
+    for await (const e of bee.createHistoryStream()) history.push(`${e.key}=${e.value}`)
+    expect(history).toEqual(['k=1', 'k=theirs', 'k=mine'])
+    await store.close()
+    await host2.close()
+  })
 })
+
+/** A second client of `host` in this page, as another tab would be. */
+function openSharedStoreOn(host: StoreHost): SharedStore {
+  const conn = new Connection()
+  conn.attach(localTransport((emit) => host.connect(emit), conn))
+  return new Store(wire(conn, { ready: () => host.ready(), close: async () => conn.close() }))
+}
