@@ -177,6 +177,17 @@ export class SharedCore<T = Uint8Array> extends Emitter<SharedCoreEvents> {
     return result
   }
 
+  /**
+   * Truncates to `newLength` (default 0) on the next fork, or on `fork` (a number or `{ fork }`),
+   * through the owner: applied once, in order with this tab's other writes; emits `truncate`.
+   */
+  async truncate(newLength = 0, opts: number | { fork?: number } = {}): Promise<void> {
+    await this.#active()
+    const fork = typeof opts === 'number' ? opts : (opts.fork ?? null)
+    const state = await this.#ctx.conn.request('core.truncate', [this.ref, newLength, fork], { write: true })
+    this._update(state)
+  }
+
   /** Block `index`: waited for when missing (or null with `wait: false`). */
   async get(index: number, opts: SharedGetOptions = {}): Promise<T | null> {
     await this.#active()

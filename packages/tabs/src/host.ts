@@ -180,6 +180,11 @@ export class StoreHost {
     return this.#queue.append(this._core(ref), blocks, req.writer ?? null)
   }
 
+  /** @internal Queues a truncation. */
+  _truncate(ref: CoreRef, length: number, fork: number | null, req: Request) {
+    return this.#queue.truncate(this._core(ref), length, fork, req.writer ?? null)
+  }
+
   /** @internal Queues bee writes. */
   _beeWrite(ref: CoreRef, ops: Parameters<WriteQueue['bee']>[1], req: Request) {
     return this.#queue.bee(this._core(ref), ops, req.writer ?? null)
@@ -314,6 +319,9 @@ const HANDLERS: { [M in Method]: Handler<M> } = {
   async 'core.close'(host, session, [ref]) {
     session._unsubscribe(await host._core(ref))
     return null
+  },
+  'core.truncate'(host, _session, [ref, length, fork], req) {
+    return host._truncate(ref, length, fork, req)
   },
   'core.append'(host, _session, [ref, blocks], req) {
     return host._append(ref, blocks, req)

@@ -205,6 +205,8 @@ export interface Methods {
   'core.close': Call<[ref: CoreRef], null>
   /** Appends blocks (a write). */
   'core.append': Call<[ref: CoreRef, blocks: Uint8Array[]], AppendResult>
+  /** Truncates to `length` on fork `fork` (null: the next one) (a write); the state after. */
+  'core.truncate': Call<[ref: CoreRef, length: number, fork: number | null], CoreState>
   /** Reads a block. */
   'core.get': Call<[ref: CoreRef, index: number, opts: ReadOptions], Uint8Array | null>
   /** Whether blocks `[start, end)` are stored. */

@@ -16,7 +16,7 @@
  */
 import { encodeHeader, type Hyperbee } from '@orchard/hyperbee'
 import type { Hypercore } from '@orchard/hypercore'
-import type { BatchOp, PutOp, Storage } from '@orchard/storage'
+import type { BatchOp, PutOp, Storage, StoreName } from '@orchard/storage'
 import type { BeeOp, WriterId } from './protocol.ts'
 import type { RecordingStorage } from './recorder.ts'
 
@@ -50,13 +50,16 @@ export interface WriteTarget {
 }
 
 type CoreWriteResult = { length: number; byteLength: number; refused?: boolean }
+type TruncateResult = { length: number; byteLength: number; fork: number }
 
 /** One queued write. */
 interface Item {
   target: Promise<WriteTarget>
-  kind: 'core' | 'bee'
+  kind: 'core' | 'bee' | 'truncate'
   blocks: Uint8Array[]
   ops: BeeOp[]
+  /** A truncation's length and fork (null: the next). */
+  cut?: { length: number; fork: number | null }
   writer: WriterId | null
   resolve(value: unknown): void
   reject(err: unknown): void
@@ -83,6 +86,16 @@ export class WriteQueue {
     return this.#push(target, 'core', blocks, [], writer) as Promise<CoreWriteResult>
   }
 
+  /** Queues a truncation to `length` on `fork` (null: the next); resolves with the state after. */
+  truncate(
+    target: Promise<WriteTarget>,
+    length: number,
+    fork: number | null,
+    writer: WriterId | null
+  ): Promise<TruncateResult> {
+    return this.#push(target, 'truncate', [], [], writer, { length, fork }) as Promise<TruncateResult>
+  }
+
   /** Queues bee writes (applied atomically, in order); resolves with the core's length after. */
   bee(target: Promise<WriteTarget>, ops: BeeOp[], writer: WriterId | null): Promise<CoreWriteResult> {
     return this.#push(target, 'bee', [], ops, writer) as Promise<CoreWriteResult>
@@ -103,12 +116,15 @@ export class WriteQueue {
     kind: Item['kind'],
     blocks: Uint8Array[],
     ops: BeeOp[],
-    writer: WriterId | null
+    writer: WriterId | null,
+    cut?: Item['cut']
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.#stopped) return // never answered: the client re-sends it to the next owner
       target.catch(() => {}) // surfaced to the item when its turn comes
-      this.#items.push({ target, kind, blocks, ops, writer, resolve, reject })
+      const item: Item = { target, kind, blocks, ops, writer, resolve, reject }
+      if (cut !== undefined) item.cut = cut
+      this.#items.push(item)
       if (this.#running === null) {
         this.#running = this.#drain().finally(() => {
           this.#running = null
@@ -159,13 +175,37 @@ export class WriteQueue {
         item.resolve(
           item.kind === 'bee'
             ? { length: s.length, byteLength: s.byteLength, refused }
-            : { length: done.length, byteLength: done.byteLength }
+            : item.kind === 'truncate'
+              ? { length: s.length, byteLength: s.byteLength, fork: s.fork }
+              : { length: done.length, byteLength: done.byteLength }
         )
       } else fresh.push(item)
     }
     if (fresh.length === 0) return
     if (fresh[0]!.kind === 'core') await this.#applyAppend(target, fresh[0]!)
+    else if (fresh[0]!.kind === 'truncate') await this.#applyTruncate(target, fresh[0]!)
     else await this.#applyBee(target, fresh)
+  }
+
+  async #applyTruncate(target: WriteTarget, item: Item): Promise<void> {
+    const session = target.session
+    if (!session.opened) await session.ready()
+    const { length, fork } = item.cut!
+    const records = recordOps(target, [item], { length: -1, byteLength: -1 })
+    // a truncation puts no block: its record rides on the head it rewrites (the queue is the
+    // only writer of the core, so the next head written is this truncation's)
+    const core = session.core
+    const head = core.headOp(core.tree.fork, core.tree.length, core.contiguousLength, null) as PutOp
+    try {
+      await this.#recorded(target, records, () => session.truncate(length, fork ?? session.fork + 1), {
+        store: head.store,
+        key: head.key
+      })
+    } catch (err) {
+      item.reject(err)
+      return
+    }
+    item.resolve({ length: session.length, byteLength: session.byteLength, fork: session.fork })
   }
 
   async #applyAppend(target: WriteTarget, item: Item): Promise<void> {
@@ -230,11 +270,20 @@ export class WriteQueue {
     }
   }
 
-  /** Runs `write` with `records` added to its append; writes them alone if it appended nothing. */
-  async #recorded<T>(target: WriteTarget, records: Recorded, write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `write` with `records` added to the storage write that puts `at` (by default the next
+   * block of the core: its append); writes them alone if it wrote nothing.
+   */
+  async #recorded<T>(
+    target: WriteTarget,
+    records: Recorded,
+    write: () => Promise<T>,
+    at?: { store: StoreName; key: Uint8Array }
+  ): Promise<T> {
     const storage = this.#storage()
     const core = target.session.core
-    storage.arm('blocks', (core.storage.putBlock(core.length, EMPTY) as PutOp).key, records.ops)
+    if (at !== undefined) storage.arm(at.store, at.key, records.ops)
+    else storage.arm('blocks', (core.storage.putBlock(core.length, EMPTY) as PutOp).key, records.ops)
     let result: T
     try {
       result = await write()

@@ -15,13 +15,16 @@ export interface CoreLike {
   discoveryKey: Uint8Array | null
   length: number
   byteLength: number
+  fork: number
   writable: boolean
   ready(): Promise<void>
   close(): Promise<void>
   append(blocks: unknown): Promise<{ length: number; byteLength: number }>
   get(index: number, opts?: { wait?: boolean; valueEncoding?: Any }): Promise<Any>
   has(start: number, end?: number): Promise<boolean>
+  truncate(newLength?: number, opts?: number | { fork?: number }): Promise<void>
   on(event: 'append', fn: () => void): unknown
+  on(event: 'truncate', fn: (ancestors: number, fork: number) => void): unknown
 }
 
 /** A store under test. */
@@ -58,7 +61,13 @@ async function rejection(p: Promise<unknown>): Promise<Any> {
  */
 export function defineApiSuite(
   open: () => Promise<TestStore>,
-  errors: { SessionNotWritableError: Any; ReadOnlyError: Any; BeeClosedError: Any; SessionClosedError: Any }
+  errors: {
+    SessionNotWritableError: Any
+    ReadOnlyError: Any
+    BeeClosedError: Any
+    SessionClosedError: Any
+    InvalidOperationError: Any
+  }
 ): void {
   const withStore = (fn: (store: TestStore) => Promise<void>) => async () => {
     const store = await open()
@@ -512,6 +521,39 @@ export function defineApiSuite(
       await Promise.all(Array.from({ length: 12 }, increment))
       expect((await bee.get('n')).value).toBe('12')
       await bee.close()
+    })
+  )
+
+  it(
+    'truncates: length, byte length and fork move, truncate events, cut blocks gone, appends go on',
+    withStore(async (store) => {
+      const core = store.get({ name: 'cut' })
+      await core.ready()
+      await core.append(['a', 'bb', 'ccc', 'dddd'].map((s) => enc.encode(s)))
+      const events: [number, number][] = []
+      core.on('truncate', (ancestors, fork) => events.push([ancestors, fork]))
+      await core.truncate(2)
+      expect([core.length, core.byteLength, core.fork]).toEqual([2, 3, 1])
+      expect(events).toEqual([[2, 1]])
+      expect(await core.get(2, { wait: false })).toBe(null)
+      expect(dec.decode(await core.get(1))).toBe('bb')
+      expect(await core.append(enc.encode('e'))).toEqual({ length: 3, byteLength: 4 })
+      expect(dec.decode(await core.get(2))).toBe('e')
+      await core.truncate(1, { fork: 5 })
+      expect([core.length, core.fork]).toEqual([1, 5])
+      await core.truncate(0, 7)
+      expect([core.length, core.byteLength, core.fork]).toEqual([0, 0, 7])
+      expect(events).toEqual([
+        [2, 1],
+        [1, 5],
+        [0, 7]
+      ])
+      expect(await rejection(core.truncate(3))).toBeInstanceOf(errors.InvalidOperationError)
+      const reader = store.get({ key: core.key! })
+      await reader.ready()
+      expect(reader.fork).toBe(7)
+      await reader.close()
+      await core.close()
     })
   )
 }

@@ -6,7 +6,7 @@
  */
 import { Corestore } from '@orchard/corestore'
 import { BeeClosedError, Hyperbee, ReadOnlyError } from '@orchard/hyperbee'
-import { SessionClosedError, SessionNotWritableError } from '@orchard/hypercore'
+import { InvalidOperationError, SessionClosedError, SessionNotWritableError } from '@orchard/hypercore'
 import { openIdbStorage } from '@orchard/storage'
 import { describe, expect, it } from 'vitest'
 import {
@@ -19,7 +19,13 @@ import {
 } from '../src/index.ts'
 import { defineApiSuite, type TestStore } from './api-suite.ts'
 
-const errors = { SessionNotWritableError, ReadOnlyError, BeeClosedError, SessionClosedError }
+const errors = {
+  SessionNotWritableError,
+  ReadOnlyError,
+  BeeClosedError,
+  SessionClosedError,
+  InvalidOperationError
+}
 const unique = (what: string) => `${what}-${crypto.randomUUID()}`
 
 function shared(store: SharedStore, close: () => Promise<void> = () => store.close()): TestStore {

@@ -217,6 +217,43 @@ describe('exactly once across owners', () => {
     await host2.close()
   })
 
+  it('a truncation committed by one owner whose acknowledgement was lost is not applied again by the next', async () => {
+    const db = unique('dedup-truncate')
+    const host1 = new StoreHost(openIdbStorage(db))
+    const conn = new Connection()
+    let drop = false
+    conn.attach(lossyTransport(host1, conn, () => drop))
+    const store = new Store(wire(conn, { ready: () => host1.ready(), close: async () => conn.close() }))
+    const log = store.get({ name: 'log' })
+    await log.ready()
+    await log.append(['one', 'two', 'three'])
+
+    // a truncation, committed (its event arrives), not acknowledged
+    drop = true
+    let truncated = false
+    const truncate = log.truncate(1).then(() => {
+      truncated = true
+    })
+    await until(() => log.fork === 1 && log.length === 1, 'the truncation to commit')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(truncated).toBe(false)
+
+    // the next owner gets it again: applying it twice would move the fork to 2
+    await host1.close()
+    const host2 = new StoreHost(openIdbStorage(db))
+    await host2.ready()
+    conn.attach(localTransport((emit) => host2.connect(emit), conn))
+    await truncate
+    expect([log.length, log.fork]).toEqual([1, 1])
+    await log.append('four')
+    const blocks: string[] = []
+    for (let i = 0; i < log.length; i++)
+      blocks.push(new TextDecoder().decode((await log.get(i)) as Uint8Array))
+    expect(blocks).toEqual(['one', 'four'])
+    await store.close()
+    await host2.close()
+  })
+
   it('a refused cas write whose answer was lost stays refused at the next owner, and its retry asks the callback again', async () => {
     const db = unique('dedup-cas')
     const host1 = new StoreHost(openIdbStorage(db))
