@@ -12,9 +12,11 @@
  * The 64 MiB write is as fast as the page cache takes it: on this VM a bare `writeSync` of 64 MiB
  * takes ~17 ms on a quiet disk and ~200 ms while the kernel writes back earlier data. So every big
  * file run starts with the disk settled (all files of the earlier runs flushed, untimed), runs three
- * times per side in alternating order (real, ours, ours, real, real, ours), and reports the median.
+ * times per side in alternating order, and reports the median. Between them, the same 64 MiB goes
+ * through bare `writeSync` calls into a fresh file (three times, median too), reported beside the
+ * write row: the page cache's own speed in that minute, which bounds both sides.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -147,6 +149,20 @@ async function bigFile(side: Side, dir: string) {
   return { write, read }
 }
 
+/** 64 MiB in 1 MiB `writeSync` calls into a fresh file of `dir`, MB/s: what the disk allows now. */
+function bareWrite(dir: string): number {
+  mkdirSync(dir, { recursive: true })
+  const chunk = noise(CHUNK, 9)
+  const fd = openSync(join(dir, 'big.bin'), 'w')
+  const t = performance.now()
+  try {
+    for (let i = 0; i < BIG / CHUNK; i++) writeSync(fd, chunk, 0, CHUNK, i * CHUNK)
+  } finally {
+    closeSync(fd)
+  }
+  return BIG / MB / ((performance.now() - t) / 1000)
+}
+
 async function listing(side: Side, dir: string) {
   const { drive, close } = await side.open(dir)
   const b = drive.batch()
@@ -193,16 +209,19 @@ export default async function drive(ctx: BenchContext): Promise<void> {
       real: small.real.read
     })
     const bigRuns: Record<'ours' | 'real', { write: number; read: number }[]> = { ours: [], real: [] }
-    for (const name of ['real', 'ours', 'ours', 'real', 'real', 'ours'] as const) {
+    const bare: number[] = []
+    for (const name of ['real', 'ours', 'bare', 'ours', 'real', 'bare', 'real', 'ours', 'bare'] as const) {
       await flushDir(root)
-      bigRuns[name].push(await bigFile(sides[name], dir()))
+      if (name === 'bare') bare.push(bareWrite(dir()))
+      else bigRuns[name].push(await bigFile(sides[name], dir()))
     }
     const big = { ours: medianRun(bigRuns.ours), real: medianRun(bigRuns.real) }
     ctx.report({
       metric: 'write one 64 MiB file (stream)',
       unit: 'MB/s',
       ours: big.ours.write,
-      real: big.real.write
+      real: big.real.write,
+      extra: { 'bare writeSync MB/s': bare.sort((a, b) => a - b)[1]! }
     })
     ctx.report({
       metric: 'read one 64 MiB file (stream)',
