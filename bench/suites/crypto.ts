@@ -5,10 +5,11 @@
  * figure). Beside them: @orchard/crypto's pure-JS fallback (`js`) and libsodium-wrappers called
  * directly (`libsodium`).
  *
- * @orchard/crypto has two WebAssembly set-ups: under Node its signatures and ciphers run in
- * libsodium (`ours` on the hashing and signature rows); in browsers in our kernel (ciphers) and
- * @noble/curves (Ed25519, with WebCrypto for signAsync/verifyAsync) — `kernel`, `ours` on the
- * cipher rows. The last rows run the same in Chromium, where the browser default really runs.
+ * @orchard/crypto has two WebAssembly set-ups: under Node its signatures run in libsodium (`ours`
+ * on the hashing and signature rows); in browsers in @noble/curves (Ed25519, with WebCrypto for
+ * signAsync/verifyAsync) — `kernel` beside them. The ciphers run in our kernel in both (`ours` on
+ * the cipher rows, libsodium's own beside them). The last rows run the same in Chromium, where the
+ * browser default really runs.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -305,7 +306,7 @@ async function signatureRows(
   })
 }
 
-/** The ciphers of replication: `ours` is the kernel (the browser default), `libsodium` the Node default. */
+/** The ciphers of replication: `ours` is the kernel (the default everywhere), `libsodium` its own build. */
 async function cipherRows(ctx: BenchContext): Promise<void> {
   const key = bytes(32, 21)
   const nonce = bytes(12, 22)

@@ -8,17 +8,19 @@
 import { LIBSODIUM_BY_DEFAULT } from '#platform'
 import { BackendUnavailableError, NotReadyError } from './errors.ts'
 import type { RawSodium } from './primitives-sodium.ts'
-import type { Hasher, Primitives } from './types.ts'
+import type { Hasher, Primitives, SignaturePrimitives } from './types.ts'
 
 /** `ready()` options. */
 export interface ReadyOptions {
   /** `auto` (default): WebAssembly, or the JS fallback if it cannot run; `wasm`/`js` force one. */
   backend?: 'auto' | 'wasm' | 'js'
   /**
-   * Whether the `wasm` backend runs signatures, Noise DH and the ciphers in libsodium. Default:
-   * `true` under Node, `false` elsewhere, where they run in our kernel (ciphers) and @noble/curves
-   * (Ed25519; WebCrypto for `signAsync`/`verifyAsync`). `true` in a browser downloads libsodium
-   * (~190 KB gzipped) for faster synchronous `sign`/`verify` (1.5–3× in Chromium).
+   * Whether the `wasm` backend runs signatures and Noise DH in libsodium. Default: `true` under
+   * Node, `false` elsewhere, where they run in @noble/curves (Ed25519; WebCrypto for
+   * `signAsync`/`verifyAsync`). `true` in a browser downloads libsodium (~190 KB gzipped) for
+   * faster synchronous `sign`/`verify` (1.5–3× in Chromium). The ciphers (secretstream,
+   * ChaCha20-Poly1305, XSalsa20, secretbox) run in our kernel either way: it outruns libsodium's
+   * builds of them (`pnpm bench crypto`).
    */
   libsodium?: boolean
 }
@@ -53,7 +55,7 @@ const loadKernel = once(async (): Promise<Loaded> => {
   return { hasher: kernelHasher(instance), primitives: kernelPrimitives(new KernelCiphers(instance.exports)) }
 })
 
-const loadSodium = once(async (): Promise<Primitives> => {
+const loadSodium = once(async (): Promise<SignaturePrimitives> => {
   const [mod, { sodiumPrimitives }] = await Promise.all([
     import('libsodium-wrappers-sumo'),
     import('./primitives-sodium.ts')
@@ -75,6 +77,19 @@ const loadJs = once(async (): Promise<Loaded> => {
   return { hasher: jsHasher, primitives: noblePrimitives }
 })
 
+/** libsodium's signatures and Noise DH with the kernel's ciphers (see `ReadyOptions.libsodium`). */
+function withKernelCiphers(sodium: SignaturePrimitives, kernel: Primitives): Primitives {
+  return {
+    ...sodium,
+    chacha20poly1305Encrypt: kernel.chacha20poly1305Encrypt,
+    chacha20poly1305Decrypt: kernel.chacha20poly1305Decrypt,
+    secretStream: kernel.secretStream,
+    xsalsa20Xor: kernel.xsalsa20Xor,
+    secretboxEasy: kernel.secretboxEasy,
+    secretboxOpenEasy: kernel.secretboxOpenEasy
+  }
+}
+
 /**
  * Loads the backend. Call once (further calls are cheap) before any synchronous function; calling
  * it again with other options switches backends. With `backend: 'wasm'` it rejects with
@@ -87,7 +102,7 @@ export async function ready(opts: ReadyOptions = {}): Promise<void> {
       const withSodium = opts.libsodium ?? LIBSODIUM_BY_DEFAULT
       const [kernel, sodium] = await Promise.all([loadKernel(), withSodium ? loadSodium() : null])
       hasher = kernel.hasher
-      primitives = sodium ?? kernel.primitives
+      primitives = sodium === null ? kernel.primitives : withKernelCiphers(sodium, kernel.primitives)
       return
     } catch (err) {
       if (want === 'wasm')
@@ -106,8 +121,9 @@ export function backend(): 'wasm' | 'js' {
 }
 
 /**
- * What runs signatures, Noise DH and the ciphers: `libsodium`, `kernel` (our kernel's ciphers and
- * @noble/curves, with WebCrypto for `signAsync`/`verifyAsync`) or `noble` (the JS fallback).
+ * What runs signatures and Noise DH: `libsodium` (with our kernel's ciphers), `kernel` (our
+ * kernel's ciphers and @noble/curves, with WebCrypto for `signAsync`/`verifyAsync`) or `noble`
+ * (the JS fallback).
  */
 export function primitivesBackend(): 'libsodium' | 'kernel' | 'noble' {
   if (!primitives) throw new NotReadyError()

@@ -101,3 +101,15 @@ export interface Primitives {
   secretboxEasy(message: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array
   secretboxOpenEasy(box: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array
 }
+
+/** The names of the cipher functions of {@link Primitives}. @internal */
+export type CipherName =
+  | 'chacha20poly1305Encrypt'
+  | 'chacha20poly1305Decrypt'
+  | 'secretStream'
+  | 'xsalsa20Xor'
+  | 'secretboxEasy'
+  | 'secretboxOpenEasy'
+
+/** Primitives without the ciphers (libsodium's part under Node). @internal */
+export type SignaturePrimitives = Omit<Primitives, CipherName>
