@@ -320,7 +320,24 @@ describe('Orchard Notebook: two browsers, a native peer, offline', () => {
     await pageA.waitForSelector('body[data-state=notebook]', { timeout: 30_000 })
     await waitForNotes(pageA, [NOTE], 30_000)
     await pageA.waitForSelector('[data-testid=photo-img]')
-    expect(await pageA.evaluate(() => navigator.onLine)).toBe(false)
+    // the reload happened with the network cut: a request the cache cannot answer fails
+    expect(
+      await pageA.evaluate(() =>
+        fetch(`/not-cached-${Math.random()}`).then(
+          () => 'reached',
+          () => 'failed'
+        )
+      )
+    ).toBe('failed')
+    // Chromium 150 keeps the network cut across the reload but reports `navigator.onLine` true
+    // in the new document: send it the offline state again (emulation and the newer override of
+    // the network state), with no online moment in between
+    const cdp = await contextA.newCDPSession(pageA)
+    const offline = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 }
+    await cdp.send('Network.emulateNetworkConditions', offline)
+    await cdp.send('Network.overrideNetworkState' as never, offline as never)
+    await pageA.waitForFunction(() => !navigator.onLine, null, { timeout: 5_000 })
+    await cdp.detach()
     expect(await pageA.getByTestId('relay-state').getAttribute('data-state')).toBe('offline')
     await shot(pageA, 'a-offline-reloaded')
 
