@@ -1,16 +1,24 @@
 /**
  * `SharedCore`: a Hypercore held by the store's owner, used from any tab or page with the
- * Hypercore API — `append`, `get`, `has`, `update`, `length`, `key`, `'append'` events. The state
+ * Hypercore API — `append`, `truncate`, `get`, `has`, `seek`, `createReadStream`, `download`,
+ * `clear`, `update`, `length`, `key`, `'append'`/`'truncate'` events. The state
  * (`length`, `byteLength`, `fork`) follows the owner's events; an append's own answer moves it
  * too, before the append resolves, as in-process.
  */
 import { Emitter } from '@orchard/events'
-import { BadArgumentError, SessionClosedError } from '@orchard/hypercore'
+import {
+  BadArgumentError,
+  type DownloadRange,
+  type ReadStreamOptions,
+  SessionClosedError
+} from '@orchard/hypercore'
 import { type Codec, codecOf, decodeWith, type Encoding, encodeWith } from './codec.ts'
 import type { Connection } from './connection.ts'
 import { newer, type StoreContext } from './context.ts'
+import { SharedDownload } from './download.ts'
 import type { CoreInfo, CoreRef, CoreState, ReadOptions } from './protocol.ts'
 import { toHex } from './protocol.ts'
+import { SharedReadStream } from './read-stream.ts'
 
 /** Events of a {@link SharedCore}, as Hypercore's. */
 export interface SharedCoreEvents {
@@ -198,6 +206,49 @@ export class SharedCore<T = Uint8Array> extends Emitter<SharedCoreEvents> {
     if (block === null) return null
     const codec = opts.valueEncoding !== undefined ? codecOf(opts.valueEncoding) : this.#codec
     return decodeWith(codec, block) as T
+  }
+
+  /** @internal Blocks `[start, end)` (each waited for as `get` does), decoded. */
+  async _getBatch(start: number, end: number, opts: ReadOptions): Promise<(T | null)[]> {
+    await this.#active()
+    const blocks = await this.#ctx.conn.request('core.getBatch', [this.ref, start, end, opts])
+    return blocks.map((b) => (b === null ? null : (decodeWith(this.#codec, b) as T)))
+  }
+
+  /** The blocks in order, as an async iterable (`live`: following appends). */
+  createReadStream(opts: ReadStreamOptions = {}): SharedReadStream<T> {
+    return new SharedReadStream(this, opts)
+  }
+
+  /**
+   * The block holding byte `bytes` and the offset inside it: `[index, offset]`; waits for peers
+   * where the core is sparse (null with `wait: false`).
+   */
+  async seek(bytes: number, opts: ReadOptions = {}): Promise<[index: number, offset: number] | null> {
+    await this.#active()
+    return this.#ctx.conn.request('core.seek', [this.ref, bytes, opts])
+  }
+
+  /** Downloads a range from the owner's peers (the owner holds the network); see `SharedDownload`. */
+  download(range: DownloadRange = {}): SharedDownload {
+    return new SharedDownload(this.#ctx.conn, this.ref, range, this.#active())
+  }
+
+  /**
+   * Drops the local copies of blocks `[start, end)` (the core keeps its length and proofs). With
+   * `diff`, resolves with how many stored blocks were freed (else null, as hypercore).
+   */
+  async clear(
+    start: number,
+    end = start + 1,
+    opts: { diff?: boolean } = {}
+  ): Promise<{
+    /** How many stored blocks were freed. */
+    blocks: number
+  } | null> {
+    await this.#active()
+    const blocks = await this.#ctx.conn.request('core.clear', [this.ref, start, end])
+    return opts.diff ? { blocks } : null
   }
 
   /** Whether block `start` (or every block of `[start, end)`) is stored. */

@@ -7,7 +7,7 @@
  */
 import { Corestore, type CorestoreOptions } from '@orchard/corestore'
 import { Hyperbee } from '@orchard/hyperbee'
-import type { Hypercore } from '@orchard/hypercore'
+import { BadArgumentError, type Download, type Hypercore } from '@orchard/hypercore'
 import type { Storage } from '@orchard/storage'
 import { encodeError, ProtocolMismatchError } from './errors.ts'
 import {
@@ -213,6 +213,8 @@ export class HostSession {
   readonly #host: StoreHost
   readonly #emit: (event: CoreEvent) => void
   readonly #subscribed = new Set<HostCore>()
+  /** @internal This client's running downloads, by the id it gave them (null: cancelled early). */
+  readonly _downloads = new Map<string, Download | null>()
   #closed = false
 
   /** Use {@link StoreHost.connect}. */
@@ -246,6 +248,8 @@ export class HostSession {
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    for (const download of this._downloads.values()) download?.destroy()
+    this._downloads.clear()
     for (const core of this.#subscribed) core.subscribers.delete(this)
     this.#subscribed.clear()
     this.#host._forget(this)
@@ -303,6 +307,9 @@ function rangeOptions(range: WireRange) {
   return out
 }
 
+/** Most blocks one `core.getBatch` reads. */
+const MAX_BATCH_BLOCKS = 1024
+
 const HANDLERS: { [M in Method]: Handler<M> } = {
   async 'store.ready'(host, _session, [version]) {
     if (version !== PROTOCOL_VERSION) {
@@ -330,6 +337,40 @@ const HANDLERS: { [M in Method]: Handler<M> } = {
     const core = await host._core(ref)
     const block = (await core.session.get(index, opts)) as Uint8Array | null
     return block === null ? null : tight(block)
+  },
+  async 'core.getBatch'(host, _session, [ref, start, end, opts]) {
+    if (!(end - start <= MAX_BATCH_BLOCKS))
+      throw new BadArgumentError(`a batch read takes at most ${MAX_BATCH_BLOCKS} blocks`)
+    const core = await host._core(ref)
+    const reads: Promise<unknown>[] = []
+    for (let i = start; i < end; i++) reads.push(core.session.get(i, opts))
+    return (await Promise.all(reads)).map((b) => (b === null ? null : tight(b as Uint8Array)))
+  },
+  async 'core.seek'(host, _session, [ref, bytes, opts]) {
+    return (await host._core(ref)).session.seek(bytes, opts)
+  },
+  async 'core.download'(host, session, [ref, id, range]) {
+    const core = await host._core(ref)
+    const cancelled = session._downloads.get(id) === null // cancelled before it got here
+    const download = core.session.download(range)
+    session._downloads.set(id, download)
+    if (cancelled) download.destroy()
+    try {
+      await download.done()
+    } finally {
+      if (session._downloads.get(id) === download) session._downloads.delete(id)
+    }
+    return null
+  },
+  async 'core.undownload'(_host, session, [_ref, id]) {
+    const download = session._downloads.get(id)
+    if (download) download.destroy()
+    else session._downloads.set(id, null) // its core.download is still on its way
+    return null
+  },
+  async 'core.clear'(host, _session, [ref, start, end]) {
+    const cleared = await (await host._core(ref)).session.clear(start, end, { diff: true })
+    return cleared?.blocks ?? 0
   },
   async 'core.has'(host, _session, [ref, start, end]) {
     return (await host._core(ref)).session.has(start, end)

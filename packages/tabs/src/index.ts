@@ -15,10 +15,10 @@
  * - {@link openStore}: the store held in this page, with the same API.
  *
  * Every store is a {@link SharedStore} (Corestore's `get`, `namespace`, `ready`, `close`); its
- * cores are {@link SharedCore}s (Hypercore's `append`, `get`, `length`, `'append'`, ...) and
- * bees open on them as {@link SharedBee}s (Hyperbee's `put`, `get`, `del`, `batch`, streams,
- * `checkout`, `watch`). Errors from the owner arrive as the same classes (`instanceof` and
- * `code` work).
+ * cores are {@link SharedCore}s (Hypercore's `append`, `get`, `createReadStream`, `download`,
+ * `'append'`, ...) and bees open on them as {@link SharedBee}s (Hyperbee's `put`, `get`, `del`,
+ * `batch`, streams, `checkout`, `watch`). Errors from the owner arrive as the same classes
+ * (`instanceof` and `code` work).
  *
  * @module \@orchard/tabs
  */
@@ -34,6 +34,7 @@ export {
 } from './bee.ts'
 export type { Transport } from './connection.ts'
 export { SharedCore, type SharedCoreEvents, type SharedCoreOptions, type SharedGetOptions } from './core.ts'
+export { SharedDownload } from './download.ts'
 export {
   NotSupportedError,
   ProtocolMismatchError,
@@ -80,6 +81,7 @@ export {
   type WireRange,
   type WriterId
 } from './protocol.ts'
+export { SharedReadStream } from './read-stream.ts'
 export { SharedStore, type SharedStoreEvents, type SharedStoreGetOptions } from './store.ts'
 export { openSharedStore, type SharedStoreOptions } from './tabs.ts'
 export { SharedWatcher, type SharedWatcherEvents, type SharedWatcherOptions } from './watcher.ts'

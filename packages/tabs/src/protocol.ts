@@ -7,6 +7,7 @@
  * handed out: when the owner changes, the new one resolves the same refs again, and a client just
  * re-sends what is still pending.
  */
+import type { DownloadRange } from '@orchard/hypercore'
 import type { WireError } from './errors.ts'
 
 /** Bumped when messages change incompatibly; owner and clients must agree. */
@@ -195,7 +196,10 @@ export interface HistoryPage {
   entries: WireHistoryEntry[]
 }
 
-/** Every method: its arguments and its result. Writes (`core.append`, `bee.write`) carry a writer id. */
+/**
+ * Every method: its arguments and its result. Writes (`core.append`, `core.truncate`, `bee.write`)
+ * carry a writer id.
+ */
 export interface Methods {
   /** Waits until the owner's store is open; checks both sides speak the same protocol. */
   'store.ready': Call<[version: number], null>
@@ -209,6 +213,16 @@ export interface Methods {
   'core.truncate': Call<[ref: CoreRef, length: number, fork: number | null], CoreState>
   /** Reads a block. */
   'core.get': Call<[ref: CoreRef, index: number, opts: ReadOptions], Uint8Array | null>
+  /** Reads blocks `[start, end)`, each as `core.get` does (the owner reads them in parallel). */
+  'core.getBatch': Call<[ref: CoreRef, start: number, end: number, opts: ReadOptions], (Uint8Array | null)[]>
+  /** The block holding byte `bytes` and the offset in it (null: not there, with `wait: false`). */
+  'core.seek': Call<[ref: CoreRef, bytes: number, opts: ReadOptions], [index: number, offset: number] | null>
+  /** Downloads a range from peers; answers once it is stored (`id` names it for `core.undownload`). */
+  'core.download': Call<[ref: CoreRef, id: string, range: DownloadRange], null>
+  /** Cancels the caller's download `id` (its `core.download` fails with `REQUEST_CANCELLED`). */
+  'core.undownload': Call<[ref: CoreRef, id: string], null>
+  /** Drops the local copies of blocks `[start, end)`; how many stored blocks that freed. */
+  'core.clear': Call<[ref: CoreRef, start: number, end: number], number>
   /** Whether blocks `[start, end)` are stored. */
   'core.has': Call<[ref: CoreRef, start: number, end: number], boolean>
   /** Asks peers for a longer core; the state after. */

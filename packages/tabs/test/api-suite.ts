@@ -23,6 +23,10 @@ export interface CoreLike {
   get(index: number, opts?: { wait?: boolean; valueEncoding?: Any }): Promise<Any>
   has(start: number, end?: number): Promise<boolean>
   truncate(newLength?: number, opts?: number | { fork?: number }): Promise<void>
+  createReadStream(opts?: { start?: number; end?: number; live?: boolean }): AsyncIterable<Any>
+  seek(bytes: number, opts?: { wait?: boolean }): Promise<[number, number] | null>
+  download(range?: { start?: number; end?: number }): { done(): Promise<void>; destroy(): void }
+  clear(start: number, end?: number, opts?: { diff?: boolean }): Promise<{ blocks: number } | null>
   on(event: 'append', fn: () => void): unknown
   on(event: 'truncate', fn: (ancestors: number, fork: number) => void): unknown
 }
@@ -553,6 +557,49 @@ export function defineApiSuite(
       await reader.ready()
       expect(reader.fork).toBe(7)
       await reader.close()
+      await core.close()
+    })
+  )
+
+  it(
+    'reads blocks as streams (pages, ranges, live), seeks by byte, clears, and downloads',
+    withStore(async (store) => {
+      const core = store.get({ name: 'stream', valueEncoding: 'utf-8' })
+      await core.ready()
+      const words = Array.from({ length: 150 }, (_, i) => `w${i}`)
+      await core.append(words)
+      expect(await collect(core.createReadStream())).toEqual(words)
+      expect(await collect(core.createReadStream({ start: 60, end: 70 }))).toEqual(words.slice(60, 70))
+      const live = core.createReadStream({ start: 148, live: true })
+      const got: unknown[] = []
+      const reading = (async () => {
+        for await (const block of live) {
+          got.push(block)
+          if (got.length === 4) break
+        }
+      })()
+      await core.append(['x1', 'x2'])
+      await reading
+      expect(got).toEqual(['w148', 'w149', 'x1', 'x2'])
+
+      // 'w0'..'w9' are 2 bytes each, 'w10'.. 3
+      expect(await core.seek(0)).toEqual([0, 0])
+      expect(await core.seek(5)).toEqual([2, 1])
+      expect(await core.seek(21)).toEqual([10, 1])
+      expect(await core.seek(core.byteLength + 10, { wait: false })).toBe(null)
+
+      await core.download({ start: 0, end: 10 }).done() // all stored: done at once
+      expect(await core.clear(0, 5, { diff: true })).toEqual({ blocks: 5 })
+      expect(await core.has(0, 5)).toBe(false)
+      expect(await core.get(0, { wait: false })).toBe(null)
+      expect(await core.get(5)).toBe('w5')
+      expect(await core.clear(0, 5, { diff: true })).toEqual({ blocks: 0 })
+      expect(await core.clear(5, 6)).toBe(null)
+      expect(core.length).toBe(152)
+      // missing blocks and no peer: runs until destroyed
+      const pending = core.download({ start: 0, end: 5 })
+      pending.destroy()
+      expect(await rejection(pending.done())).toMatchObject({ code: 'REQUEST_CANCELLED' })
       await core.close()
     })
   )

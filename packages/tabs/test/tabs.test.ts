@@ -22,8 +22,11 @@ const dir = mkdtempSync(join(tmpdir(), 'orchard-tabs-'))
 let chromium: RunningChromium
 let server: PageServer
 
-/** Writes each client tab makes (the owner tab writes until it is closed). */
-const COUNT = 600
+/**
+ * Writes each client tab makes (the owner tab writes until it is closed). Enough that the clients
+ * are still writing when the owner closes, however fast this machine is at the moment.
+ */
+const COUNT = 2000
 const OWNER_ENDLESS = 1_000_000
 const WINDOW = 8
 const STORE = 'tabs-e2e'
@@ -105,9 +108,9 @@ describe('three tabs of one origin, one store', () => {
       const all = Array.from({ length: COUNT }, (_, i) => i)
       expect(writesOf(history, 'tab-2')).toEqual(all)
       expect(writesOf(history, 'tab-3')).toEqual(all)
-      // the closed owner's writes: in order, no gap, everything it acknowledged
+      // the closed owner's writes (as many as it got to): in order, no gap, all it acknowledged
       const ownerWrites = writesOf(history, 'tab-1')
-      expect(ownerWrites).toEqual(all.slice(0, ownerWrites.length))
+      expect(ownerWrites).toEqual(Array.from({ length: ownerWrites.length }, (_, i) => i))
       for (const n of ownerAcked) expect(ownerWrites).toContain(n)
       for (const [key, value] of history) expect(value).toBe(String(Number(key.split('/')[1])))
       expect(history).toHaveLength(2 * COUNT + ownerWrites.length)
