@@ -56,6 +56,17 @@ export async function measure(
   return { opsPerSec: (ops * 1000) / elapsed, ops, ms: elapsed }
 }
 
+/** A seeded xorshift32 generator of random u32s: the same sequence on every side of a bench. */
+export function xorshift(seed: number): () => number {
+  let x = seed
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return x >>> 0
+  }
+}
+
 export function formatRow(row: Row): string {
   const fmt = (n: number | null) =>
     n === null ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)

@@ -10,7 +10,7 @@
  *   record (the fewest records any layout can write) — and the same with one record per group of
  *   8 blocks, the record count of our layout (13 groups plus tree, bitfield and head records ≈ 17).
  */
-import { measure } from '../harness.ts'
+import { measure, xorshift } from '../harness.ts'
 
 /** The floors the page reports. */
 export type FloorWorkload = 'random-get' | 'append-one-record' | 'append-17-records'
@@ -52,13 +52,7 @@ export async function openFloor(name: string, blocks: number) {
     await committed(tx)
   }
   let next = blocks
-  let seed = 0x2545f491
-  const rand = () => {
-    seed ^= seed << 13
-    seed ^= seed >>> 17
-    seed ^= seed << 5
-    return seed >>> 0
-  }
+  const rand = xorshift(0x2545f491)
   let reading: IDBTransaction | null = null
   const get = async () => {
     const key = keyOf(rand() % blocks)

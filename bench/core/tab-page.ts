@@ -5,7 +5,7 @@
  */
 import { Hypercore } from '@orchard/hypercore'
 import { idbDatabaseName, openIdbStorage, type Storage } from '@orchard/storage'
-import { measure } from '../harness.ts'
+import { measure, xorshift } from '../harness.ts'
 import { type FloorWorkload, openFloor } from './idb-floor.ts'
 
 declare global {
@@ -28,15 +28,6 @@ let floor: Awaited<ReturnType<typeof openFloor>> | null = null
 let prefilled = 0
 const batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
 
-function xorshift(seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return x >>> 0
-  }
-}
 const rand = xorshift(0x2545f491)
 
 window.coreSetup = async (blocks, cacheBytes) => {

@@ -16,7 +16,7 @@ import { Hypercore } from '@orchard/hypercore'
 import { openFileStorage } from '@orchard/storage/fs'
 import RealHypercore from 'hypercore'
 import { openTabCore } from '../core/tab.ts'
-import { type BenchContext, measure } from '../harness.ts'
+import { type BenchContext, measure, xorshift } from '../harness.ts'
 
 interface Target {
   append(blocks: Uint8Array | Uint8Array[]): Promise<unknown>
@@ -97,13 +97,7 @@ async function tabRows(ctx: BenchContext, realDir: string): Promise<void> {
   for (let i = 0; i < TAB_BLOCKS; i += 1000) await realCore.append(thousand)
   const tab = await openTabCore(TAB_BLOCKS)
   const batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
-  let seed = 0x2545f491
-  const rand = () => {
-    seed ^= seed << 13
-    seed ^= seed >>> 17
-    seed ^= seed << 5
-    return seed >>> 0
-  }
+  const rand = xorshift(0x2545f491)
   try {
     const rows = [
       {
