@@ -12,7 +12,7 @@ function recorder(): Transport & { sent: Request[] } {
   return { sent, send: (req) => sent.push(req), detach() {} }
 }
 
-const ref = { name: 'c' }
+const ref = { ns: [], name: 'c' }
 const tick = () => new Promise((r) => setTimeout(r, 0))
 const seqs = (reqs: Request[]) => reqs.map((r) => r.writer?.seq ?? null)
 
