@@ -4,6 +4,7 @@
  * random 100-key multi-gets and an ordered scan. Runs in Node and, bundled, in Chromium.
  */
 import type { BatchOp, Storage } from '@orchard/storage'
+import { xorshift } from '../harness.ts'
 
 /** What a workload needs from a store. */
 export interface BenchTarget {
@@ -67,16 +68,6 @@ export function storageTarget(st: Storage): BenchTarget {
       for await (const _ of st.range('blocks', { gte: blockKey(start), limit: count })) n++
       return n
     }
-  }
-}
-
-function xorshift(seed: number): () => number {
-  let x = seed
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return x >>> 0
   }
 }
 
