@@ -98,6 +98,11 @@ export class Connection {
   ): Promise<Methods[M]['result']> {
     if (this.#closed) return Promise.reject(new StoreClosedError())
     if (!opts.write) return this.#send(method, args, false)
+    if (!opts.alone && !this.#aloneInFlight && this.#held.length === 0) {
+      // nothing to wait behind (the common case): straight out, no holding
+      this.#writesInFlight++
+      return this.#send(method, args, true)
+    }
     return new Promise((resolve, reject) => {
       this.#held.push({
         method,
