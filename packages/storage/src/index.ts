@@ -10,6 +10,8 @@
  * Adapters, all passing one conformance suite:
  * - {@link openMemoryStorage} — the reference, in memory (any runtime);
  * - {@link openIdbStorage} — IndexedDB in browsers and workers, one database per root;
+ * - {@link openOpfsStorage} — the origin private file system, in dedicated workers: the same
+ *   crash-safe log-structured store as the file adapter, at file speed;
  * - `openFileStorage` from `@orchard/storage/fs` — Node, a crash-safe log-structured store.
  *
  * One writer per root at a time: a second opener gets `StorageLockedError` or read-only access,
@@ -29,4 +31,14 @@ export {
   type WebLockOptions
 } from './locks.ts'
 export { openMemoryStorage } from './memory.ts'
+export {
+  hasOpfsSyncAccess,
+  type LogStorage,
+  type LogStorageOptions,
+  type LogStorageStats,
+  OPFS_ROOT_DIRECTORY,
+  type OpfsStorageOptions,
+  openOpfsStorage,
+  opfsDirectoryName
+} from './opfs.ts'
 export * from './types.ts'

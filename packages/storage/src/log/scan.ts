@@ -3,8 +3,8 @@
  * and stops at the first record that is incomplete or fails its checks. It reads synchronously in
  * bounded steps, so an opener can yield between steps and a follower can catch up inside a read.
  */
-import { readSync } from 'node:fs'
-import { checkRecord, decodeRecord, RECORD_HEADER_BYTES, type RecordVisitor } from './record.ts'
+import { type Crc32, checkRecord, decodeRecord, RECORD_HEADER_BYTES, type RecordVisitor } from './record.ts'
+import type { LogFile } from './volume.ts'
 
 /** Receives the ops of each valid record; `base` is the file offset of `buf[0]`. */
 export interface ScanSink extends RecordVisitor {
@@ -24,30 +24,21 @@ export type ScanStatus =
 
 const CHUNK = 8 * 1024 * 1024
 
-/** Reads `buf[0, n)` from `fd` at `pos`; returns how many bytes exist there (short at EOF). */
-export function readAt(fd: number, buf: Uint8Array, n: number, pos: number): number {
-  let done = 0
-  while (done < n) {
-    const got = readSync(fd, buf, done, n - done, pos + done)
-    if (got === 0) break
-    done += got
-  }
-  return done
-}
-
 export class LogScanner {
   /** File offset of the next record to read. */
   pos: number
   /** Generation named by a "moved" record, once met. */
   moved: number | null = null
-  #fd: number
+  #file: LogFile
+  #crc32: Crc32
   #size: number
   #buf = new Uint8Array(0)
   #bufStart = 0
   #bufLen = 0
 
-  constructor(fd: number, from: number, size: number) {
-    this.#fd = fd
+  constructor(file: LogFile, from: number, size: number, crc32: Crc32) {
+    this.#file = file
+    this.#crc32 = crc32
     this.pos = from
     this.#size = size
   }
@@ -58,10 +49,10 @@ export class LogScanner {
     while (this.pos < this.#size) {
       if (this.pos >= stopAt) return 'more'
       if (!this.#ensure(this.pos, RECORD_HEADER_BYTES)) return 'stopped'
-      let check = checkRecord(this.#buf, this.pos - this.#bufStart, this.#bufLen)
+      let check = checkRecord(this.#buf, this.pos - this.#bufStart, this.#bufLen, this.#crc32)
       if (!check.ok && check.incomplete) {
         if (!this.#ensure(this.pos, check.need)) return 'stopped'
-        check = checkRecord(this.#buf, this.pos - this.#bufStart, this.#bufLen)
+        check = checkRecord(this.#buf, this.pos - this.#bufStart, this.#bufLen, this.#crc32)
       }
       if (!check.ok) return 'stopped'
       sink.begin(this.#buf, this.#bufStart)
@@ -84,10 +75,10 @@ export class LogScanner {
     let claim = -1
     for (let p = from + 1; p + RECORD_HEADER_BYTES <= this.#size; p++) {
       if (!this.#ensure(p, RECORD_HEADER_BYTES)) break
-      let check = checkRecord(this.#buf, p - this.#bufStart, this.#bufLen)
+      let check = checkRecord(this.#buf, p - this.#bufStart, this.#bufLen, this.#crc32)
       if (!check.ok && check.incomplete) {
         if (p + check.need > this.#size || !this.#ensure(p, check.need)) continue
-        check = checkRecord(this.#buf, p - this.#bufStart, this.#bufLen)
+        check = checkRecord(this.#buf, p - this.#bufStart, this.#bufLen, this.#crc32)
       }
       if (check.ok && check.synced > claim) claim = check.synced
     }
@@ -101,7 +92,7 @@ export class LogScanner {
     const want = Math.max(n, Math.min(CHUNK, this.#size - pos))
     if (this.#buf.length < want) this.#buf = new Uint8Array(want)
     this.#bufStart = pos
-    this.#bufLen = readAt(this.#fd, this.#buf, want, pos)
+    this.#bufLen = this.#file.readAt(this.#buf, 0, want, pos)
     return this.#bufLen >= n
   }
 }

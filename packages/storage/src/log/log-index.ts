@@ -9,7 +9,7 @@ import { binaryKey, keyBytes } from '../keys.ts'
 import { SortedMap } from '../sorted-map.ts'
 import { STORE_NAMES } from '../types.ts'
 import type { ScanSink } from './scan.ts'
-import { readAt } from './scan.ts'
+import type { LogFile } from './volume.ts'
 
 /** A value in the index: small values inline (as a binary string), else where it sits in the log. */
 export type IndexValue = string | ValueRef
@@ -78,12 +78,12 @@ export function newIndex(inline: number): IndexBuilder {
   )
 }
 
-/** The bytes of an index value, in a fresh buffer (read from the log `fd` if not inline). */
-export function readValue(fd: number, value: IndexValue, file: string): Uint8Array {
+/** The bytes of an index value, in a fresh buffer (read from the log `file` if not inline). */
+export function readValue(file: LogFile, value: IndexValue, name: string): Uint8Array {
   if (typeof value === 'string') return keyBytes(value)
   const out = new Uint8Array(value.length)
-  if (readAt(fd, out, value.length, value.offset) !== value.length) {
-    throw new StorageCorruptError(`${file}: the log ends inside a value at offset ${value.offset}`)
+  if (file.readAt(out, 0, value.length, value.offset) !== value.length) {
+    throw new StorageCorruptError(`${name}: the log ends inside a value at offset ${value.offset}`)
   }
   return out
 }

@@ -1,5 +1,5 @@
 /**
- * The byte format of the file adapter's log.
+ * The byte format of the log adapters' log (files in Node, OPFS in browsers).
  *
  * A log file starts with a 16-byte header — magic `ORCHLOG1`, u32 format version, u32 generation —
  * followed by records, each a 16-byte header and a payload:
@@ -17,9 +17,14 @@
  * length-prefixed byte strings: key (+ value) for put, key for del, gte and lt for delRange.
  * All integers little-endian; varints are unsigned LEB128.
  */
-import { crc32 } from 'node:zlib'
 import { StorageCorruptError } from '../errors.ts'
 import { type BatchOp, STORE_NAMES } from '../types.ts'
+
+/**
+ * A CRC-32 (zlib's `crc32` semantics: `crc(b, crc(a))` is the CRC of `a ‖ b`). Each platform
+ * passes its fastest: zlib's in Node, `./crc32.ts` elsewhere; they agree bit for bit.
+ */
+export type Crc32 = (data: Uint8Array, seed?: number) => number
 
 export const MAGIC = new Uint8Array([0x4f, 0x52, 0x43, 0x48, 0x4c, 0x4f, 0x47, 0x31]) // ORCHLOG1
 export const FORMAT_VERSION = 1
@@ -133,15 +138,15 @@ export function encodeMoved(generation: number): Uint8Array {
 }
 
 /** Fills in the header of the record in `buf[0, length)`: its length, synced offset and checksum. */
-export function sealRecord(buf: Uint8Array, length: number, synced: number): void {
+export function sealRecord(buf: Uint8Array, length: number, synced: number, crc32: Crc32): void {
   const v = new DataView(buf.buffer, buf.byteOffset, length)
   v.setUint32(0, length - RECORD_HEADER_BYTES, true)
   v.setUint32(8, synced >>> 0, true)
   v.setUint32(12, Math.floor(synced / 0x1_0000_0000), true)
-  v.setUint32(4, recordChecksum(buf, 0, length), true)
+  v.setUint32(4, recordChecksum(buf, 0, length, crc32), true)
 }
 
-function recordChecksum(buf: Uint8Array, start: number, end: number): number {
+function recordChecksum(buf: Uint8Array, start: number, end: number, crc32: Crc32): number {
   return crc32(buf.subarray(start + 8, end), crc32(buf.subarray(start, start + 4)))
 }
 
@@ -155,7 +160,7 @@ export type RecordCheck =
   | { ok: false; incomplete: false }
 
 /** Checks the record starting at `buf[pos]`, with `buf[pos, end)` available. */
-export function checkRecord(buf: Uint8Array, pos: number, end: number): RecordCheck {
+export function checkRecord(buf: Uint8Array, pos: number, end: number, crc32: Crc32): RecordCheck {
   if (end - pos < RECORD_HEADER_BYTES) return { ok: false, incomplete: true, need: RECORD_HEADER_BYTES }
   const v = new DataView(buf.buffer, buf.byteOffset + pos, RECORD_HEADER_BYTES)
   const payload = v.getUint32(0, true)
@@ -164,7 +169,8 @@ export function checkRecord(buf: Uint8Array, pos: number, end: number): RecordCh
   if (end - pos < length) return { ok: false, incomplete: true, need: length }
   const kind = buf[pos + RECORD_HEADER_BYTES]
   if (kind !== KIND_BATCH && kind !== KIND_MOVED) return { ok: false, incomplete: false }
-  if (v.getUint32(4, true) !== recordChecksum(buf, pos, pos + length)) return { ok: false, incomplete: false }
+  if (v.getUint32(4, true) !== recordChecksum(buf, pos, pos + length, crc32))
+    return { ok: false, incomplete: false }
   return { ok: true, length, synced: v.getUint32(8, true) + v.getUint32(12, true) * 0x1_0000_0000 }
 }
 
