@@ -1,10 +1,11 @@
 /**
- * The page of the core bench's tab rows: our Hypercore on `openIdbStorage` in Chromium. The Node
- * side (`tab.ts`) sets a core up, then asks for one timed window at a time, alternating with the
- * real hypercore's windows in Node.
+ * The page of the core bench's tab rows: our Hypercore in Chromium, on `openIdbStorage` in the page
+ * and on `openOpfsStorage` in a dedicated worker (OPFS sync access handles exist only there; the
+ * worker runs this same bundle). The Node side (`tab.ts`) sets a core up, then asks for one timed
+ * window at a time, alternating with the real hypercore's windows in Node.
  */
 import { Hypercore } from '@orchard/hypercore'
-import { idbDatabaseName, openIdbStorage, type Storage } from '@orchard/storage'
+import { openIdbStorage, openOpfsStorage, type Storage } from '@orchard/storage'
 import { measure, xorshift } from '../harness.ts'
 import { type FloorWorkload, openFloor } from './idb-floor.ts'
 
@@ -15,58 +16,120 @@ declare global {
     coreMeasure(kind: TabWorkload, ms: number): Promise<number>
     coreFloor(kind: FloorWorkload, ms: number): Promise<number>
     coreTeardown(): Promise<void>
+    opfsSetup(blocks: number): Promise<void>
+    opfsMeasure(kind: TabWorkload, ms: number): Promise<number>
+    opfsTeardown(): Promise<void>
   }
 }
 
 /** The timed windows the page runs. */
 export type TabWorkload = 'append-batch' | 'random-get'
 
-let storage: Storage | null = null
-let core: Hypercore | null = null
-let floor: Awaited<ReturnType<typeof openFloor>> | null = null
-/** Random gets read blocks `[0, prefilled)`. */
-let prefilled = 0
-const batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
+/** A core being measured: prefilled with `blocks` blocks of 1 KiB. */
+class BenchCore {
+  readonly storage: Storage
+  readonly core: Hypercore
+  /** Opens the same storage root again (to destroy it once the core closed it). */
+  readonly #reopen: () => Promise<Storage>
+  /** Random gets read blocks `[0, prefilled)`. */
+  prefilled = 0
+  readonly #rand = xorshift(0x2545f491)
+  readonly #batch = Array.from({ length: 100 }, (_, i) => new Uint8Array(1024).fill(i))
 
-const rand = xorshift(0x2545f491)
-
-window.coreSetup = async (blocks, cacheBytes) => {
-  storage = await openIdbStorage(`bench-core-${Date.now()}`, cacheBytes === undefined ? {} : { cacheBytes })
-  core = new Hypercore(storage)
-  await core.ready()
-  const thousand = Array.from({ length: 1000 }, (_, i) => new Uint8Array(1024).fill(i & 0xff))
-  for (let i = 0; i < blocks; i += 1000) await core.append(thousand)
-  prefilled = core.length
-  floor = await openFloor(`bench-floor-${Date.now()}`, blocks)
-}
-
-window.coreMeasure = async (kind, ms) => {
-  const c = core!
-  const fn = kind === 'append-batch' ? () => c.append(batch) : () => c.get(rand() % prefilled)
-  const { opsPerSec } = await measure(fn, {
-    opsPerCall: kind === 'append-batch' ? 100 : 1,
-    ms,
-    warmupMs: 200
-  })
-  return opsPerSec
-}
-
-window.coreFloor = (kind, ms) => floor!.measure(kind, ms)
-
-window.coreTeardown = async () => {
-  await floor?.destroy()
-  floor = null
-  await core?.close()
-  if (storage && !storage.closed) await storage.destroy()
-  else if (storage) {
-    const name = idbDatabaseName(storage.name)
-    await new Promise((resolve) => {
-      const req = indexedDB.deleteDatabase(name)
-      req.onsuccess = req.onerror = () => resolve(undefined)
-    })
+  constructor(storage: Storage, reopen: () => Promise<Storage>) {
+    this.storage = storage
+    this.core = new Hypercore(storage)
+    this.#reopen = reopen
   }
-  core = null
-  storage = null
+
+  async fill(blocks: number): Promise<void> {
+    await this.core.ready()
+    const thousand = Array.from({ length: 1000 }, (_, i) => new Uint8Array(1024).fill(i & 0xff))
+    for (let i = 0; i < blocks; i += 1000) await this.core.append(thousand)
+    this.prefilled = this.core.length
+  }
+
+  async measure(kind: TabWorkload, ms: number): Promise<number> {
+    const c = this.core
+    const fn =
+      kind === 'append-batch' ? () => c.append(this.#batch) : () => c.get(this.#rand() % this.prefilled)
+    const { opsPerSec } = await measure(fn, { opsPerCall: kind === 'append-batch' ? 100 : 1, ms, warmupMs: 200 })
+    return opsPerSec
+  }
+
+  async destroy(): Promise<void> {
+    await this.core.close()
+    await (this.storage.closed ? await this.#reopen() : this.storage).destroy()
+  }
 }
 
-window.ready = true
+type WorkerRequest = { op: 'setup'; blocks: number } | { op: 'measure'; kind: TabWorkload; ms: number } | { op: 'teardown' }
+
+if (typeof window === 'undefined') {
+  // the dedicated worker: a core on OPFS
+  let bench: BenchCore | null = null
+  addEventListener('message', async (e: MessageEvent<WorkerRequest>) => {
+    const m = e.data
+    try {
+      let value: unknown = null
+      if (m.op === 'setup') {
+        const name = `bench-core-${Date.now()}`
+        bench = new BenchCore(await openOpfsStorage(name), () => openOpfsStorage(name))
+        await bench.fill(m.blocks)
+      } else if (m.op === 'measure') {
+        value = await bench!.measure(m.kind, m.ms)
+      } else {
+        await bench?.destroy()
+        bench = null
+      }
+      postMessage({ ok: true, value })
+    } catch (err) {
+      postMessage({ ok: false, error: String((err as Error)?.stack ?? err) })
+    }
+  })
+} else {
+  let bench: BenchCore | null = null
+  let floor: Awaited<ReturnType<typeof openFloor>> | null = null
+  let worker: Worker | null = null
+
+  window.coreSetup = async (blocks, cacheBytes) => {
+    const name = `bench-core-${Date.now()}`
+    const opts = cacheBytes === undefined ? {} : { cacheBytes }
+    bench = new BenchCore(await openIdbStorage(name, opts), () => openIdbStorage(name, opts))
+    await bench.fill(blocks)
+    floor = await openFloor(`bench-floor-${Date.now()}`, blocks)
+  }
+
+  window.coreMeasure = (kind, ms) => bench!.measure(kind, ms)
+
+  window.coreFloor = (kind, ms) => floor!.measure(kind, ms)
+
+  window.coreTeardown = async () => {
+    await floor?.destroy()
+    floor = null
+    await bench?.destroy()
+    bench = null
+  }
+
+  /** One request to the OPFS worker, answered in order. */
+  const ask = (request: WorkerRequest) =>
+    new Promise<unknown>((resolve, reject) => {
+      worker!.onmessage = (e) => (e.data.ok ? resolve(e.data.value) : reject(new Error(e.data.error)))
+      worker!.postMessage(request)
+    })
+
+  window.opfsSetup = async (blocks) => {
+    worker = new Worker(new URL(import.meta.url), { type: 'module' })
+    await ask({ op: 'setup', blocks })
+  }
+
+  window.opfsMeasure = async (kind, ms) => (await ask({ op: 'measure', kind, ms })) as number
+
+  window.opfsTeardown = async () => {
+    await ask({ op: 'teardown' })
+    worker!.terminate()
+    worker = null
+  }
+
+  window.ready = true
+}

@@ -1,5 +1,5 @@
 /**
- * Our Hypercore in headless Chromium on IndexedDB, driven from Node for the core bench: Debian's
+ * Our Hypercore in headless Chromium on IndexedDB (page) and OPFS (dedicated worker), driven from Node for the core bench: Debian's
  * Chromium over CDP (as the storage bench), the page bundled from `tab-page.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,12 +10,14 @@ import { launchChromium, servePage } from '../../packages/storage/test/browser/c
 import type { FloorWorkload } from './idb-floor.ts'
 import type { TabWorkload } from './tab-page.ts'
 
-/** A core in a tab: set up with `blocks` blocks, measured one window at a time. */
+/** Cores in a tab: set up with `blocks` blocks each, measured one window at a time. */
 export interface TabCore {
-  /** Ops/s (blocks/s for appends) over one window of `ms`. */
+  /** Ops/s (blocks/s for appends) over one window of `ms`, on IndexedDB in the page. */
   measure(kind: TabWorkload, ms: number): Promise<number>
   /** The same workload on bare IndexedDB in the same tab (see `idb-floor.ts`). */
   floor(kind: FloorWorkload, ms: number): Promise<number>
+  /** The same workload on OPFS in a dedicated worker of the tab. */
+  opfs(kind: TabWorkload, ms: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -31,13 +33,17 @@ export async function openTabCore(blocks: number, cacheBytes?: number): Promise<
   try {
     const page = await chromium.open(server.url)
     await page.evaluate(`window.coreSetup(${blocks}, ${cacheBytes ?? 'undefined'})`)
+    await page.evaluate(`window.opfsSetup(${blocks})`)
     return {
       measure: async (kind, ms) =>
         (await page.evaluate(`window.coreMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
       floor: async (kind, ms) =>
         (await page.evaluate(`window.coreFloor(${JSON.stringify(kind)}, ${ms})`)) as number,
+      opfs: async (kind, ms) =>
+        (await page.evaluate(`window.opfsMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
       async close() {
         try {
+          await page.evaluate('window.opfsTeardown()')
           await page.evaluate('window.coreTeardown()')
         } finally {
           await close()
