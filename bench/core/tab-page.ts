@@ -53,7 +53,11 @@ class BenchCore {
     const c = this.core
     const fn =
       kind === 'append-batch' ? () => c.append(this.#batch) : () => c.get(this.#rand() % this.prefilled)
-    const { opsPerSec } = await measure(fn, { opsPerCall: kind === 'append-batch' ? 100 : 1, ms, warmupMs: 200 })
+    const { opsPerSec } = await measure(fn, {
+      opsPerCall: kind === 'append-batch' ? 100 : 1,
+      ms,
+      warmupMs: 200
+    })
     return opsPerSec
   }
 
@@ -63,7 +67,10 @@ class BenchCore {
   }
 }
 
-type WorkerRequest = { op: 'setup'; blocks: number } | { op: 'measure'; kind: TabWorkload; ms: number } | { op: 'teardown' }
+type WorkerRequest =
+  | { op: 'setup'; blocks: number }
+  | { op: 'measure'; kind: TabWorkload; ms: number }
+  | { op: 'teardown' }
 
 if (typeof window === 'undefined') {
   // the dedicated worker: a core on OPFS

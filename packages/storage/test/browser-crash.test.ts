@@ -1,9 +1,10 @@
 /**
- * IndexedDB under crashes and quota, in real Chromium driven over CDP (see `browser/chromium.ts`):
- * - a page writing numbered batches is closed, has its renderer crashed, or loses its whole browser
- *   to SIGKILL, at random moments; afterwards a new page finds every batch the writer saw
+ * The browser adapters under crashes and quota, in real Chromium driven over CDP (see
+ * `browser/chromium.ts`): IndexedDB in the page, and OPFS in a dedicated worker of the page.
+ * - a writer of numbered batches is closed (its page), has its renderer crashed, or loses its whole
+ *   browser to SIGKILL, at random moments; afterwards a new page finds every batch the writer saw
  *   acknowledged and no batch partially, and the next writer resumes there — unless Chromium
- *   itself discarded the database after a browser kill (see the storage README);
+ *   itself discarded the IndexedDB database after a browser kill (see the storage README);
  * - a root filled past a lowered quota fails with StorageQuotaError and keeps what it held.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, type PageServer, servePage } from './browser/chromium.ts'
-import type { QuotaReport } from './browser/idb-page.ts'
+import type { Backend, QuotaReport } from './browser/storage-page.ts'
 
 /**
  * Calls a function the page put on `window`. (By source text: functions passed to
@@ -29,7 +30,7 @@ const profiles: string[] = []
 let server: PageServer
 
 beforeAll(async () => {
-  server = await servePage(fileURLToPath(new URL('./browser/idb-page.ts', import.meta.url)))
+  server = await servePage(fileURLToPath(new URL('./browser/storage-page.ts', import.meta.url)))
 })
 afterAll(async () => {
   await server?.close()
@@ -54,7 +55,12 @@ function profileDir(): string {
   return dir
 }
 
-describe('IndexedDB storage in Chromium', () => {
+const BACKENDS: [Backend, string][] = [
+  ['idb', 'IndexedDB storage in Chromium'],
+  ['opfs', 'OPFS storage in a dedicated worker of Chromium']
+]
+
+describe.each(BACKENDS)('%s: %s', (backend) => {
   it(`keeps every acknowledged batch and no partial one across ${ROUNDS} crashes`, {
     timeout: 300_000
   }, async () => {
@@ -83,7 +89,7 @@ describe('IndexedDB storage in Chromium', () => {
         })
         let failed: unknown = null
         // Never resolves: the writer runs until it is killed.
-        call(page, 'writeBatches', name).catch((err) => {
+        call(page, 'writeBatches', name, backend).catch((err) => {
           failed = err
         })
         while (!ready || acks.length === 0) {
@@ -107,7 +113,7 @@ describe('IndexedDB storage in Chromium', () => {
         // corruption_info.json and delete the whole database, which it then recreates empty.
         // That loss is Chromium's, not the adapter's; it is told apart by the LevelDB log of the
         // recreated database, and everything acknowledged since is still checked.
-        const discarded = startHead !== acked && chromiumRecreatedDatabase(profile)
+        const discarded = backend === 'idb' && startHead !== acked && chromiumRecreatedDatabase(profile)
         if (discarded) {
           expect(killedBefore, `round ${round}: Chromium discarded a database it never crashed on`).toBe(true)
           expect(startHead, `round ${round}: a discarded database is empty`).toBe(-1)
@@ -123,7 +129,8 @@ describe('IndexedDB storage in Chromium', () => {
         const { head, problems } = await call<{ head: number; problems: string[] }>(
           checker,
           'checkStore',
-          name
+          name,
+          backend
         )
         expect(problems, `round ${round} (${mode})`).toEqual([])
         expect(head, `round ${round} (${mode}): head ${head}, acknowledged ${seen}`).toBeGreaterThanOrEqual(
@@ -152,7 +159,7 @@ describe('IndexedDB storage in Chromium', () => {
         origin: new URL(server.url).origin,
         quotaSize: 6 * 1024 * 1024
       })
-      const report = await call<QuotaReport>(page, 'fillToQuota', 'quota-root')
+      const report = await call<QuotaReport>(page, 'fillToQuota', 'quota-root', backend)
       expect(report.errorName).toBe('StorageQuotaError')
       expect(report.isQuotaError).toBe(true)
       expect(report.acked).toBeGreaterThan(3)
