@@ -1,8 +1,9 @@
 /**
  * The same API tests, in Chromium, against every way of holding a store: plain in-process
- * Corestore + Hyperbee (the reference), a store held in the page, one held by a dedicated worker,
- * one held by a SharedWorker, and a client tab's store held by another (here: two shared stores of one name in one page, one
- * of which wins the Web Lock and serves the other over the BroadcastChannel).
+ * Corestore + Hyperbee (the reference), a store held in the page, one held by a dedicated worker
+ * (on IndexedDB, and on OPFS), one held by a SharedWorker, and a client tab's store held by
+ * another (here: two shared stores of one name in one page, one of which wins the Web Lock and
+ * serves the other over the BroadcastChannel).
  */
 import { Corestore } from '@orchard/corestore'
 import { BeeClosedError, Hyperbee, ReadOnlyError } from '@orchard/hyperbee'
@@ -64,6 +65,21 @@ describe('a store held by a dedicated worker (connectStore)', () => {
     const worker = new Worker(new URL('./fixtures/worker.ts', import.meta.url), {
       type: 'module',
       name: unique('worker')
+    })
+    const store = connectStore(worker)
+    await store.ready()
+    return shared(store, async () => {
+      await store.close()
+      worker.terminate()
+    })
+  }, errors)
+})
+
+describe('a store held by a dedicated worker on OPFS (connectStore)', () => {
+  defineApiSuite(async () => {
+    const worker = new Worker(new URL('./fixtures/opfs-worker.ts', import.meta.url), {
+      type: 'module',
+      name: unique('opfs-worker')
     })
     const store = connectStore(worker)
     await store.ready()
