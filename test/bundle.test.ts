@@ -17,7 +17,7 @@ const ISOMORPHIC: Record<string, string[]> = {
   codec: ['src/index.ts'],
   events: ['src/index.ts'],
   crypto: ['src/index.ts'],
-  storage: ['src/index.ts', 'src/memory.ts', 'src/idb.ts'],
+  storage: ['src/index.ts', 'src/memory.ts', 'src/idb.ts', 'src/opfs.ts'],
   hypercore: ['src/index.ts'],
   wire: ['src/index.ts'],
   corestore: ['src/index.ts'],
