@@ -5,10 +5,13 @@
  * its own JS heap (`performance.memory`, precise with `--enable-precise-memory-info`; in this
  * Chromium `usedJSHeapSize` counts ArrayBuffer bytes too), so sampling needs no round trip to
  * Node while the tab is busy.
+ *
+ * The same download also runs in a dedicated worker of the page on OPFS (`openOpfsStorage`): this
+ * bundle, started as a worker, answers `download` and `close` requests (no heap sampling there).
  */
 import { ready } from '@orchard/crypto'
 import { Hypercore } from '@orchard/hypercore'
-import { openIdbStorage, type Storage } from '@orchard/storage'
+import { openIdbStorage, openOpfsStorage, type Storage } from '@orchard/storage'
 import { fromWebSocket } from '@orchard/wire'
 
 /** What one download in the tab measured (bytes and ms). */
@@ -35,7 +38,9 @@ interface MemoryInfo {
 
 const unhex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => Number.parseInt(h, 16))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const memory = () => (performance as unknown as { memory: MemoryInfo }).memory
+/** The page's heap figures (zeros in a worker, which has no `performance.memory`). */
+const memory = (): MemoryInfo =>
+  (performance as unknown as { memory?: MemoryInfo }).memory ?? { usedJSHeapSize: 0, totalJSHeapSize: 0 }
 
 /** Mirrors `benchBlock` in `source.ts` (the page must not import Node code). */
 function expectedBlock(index: number, size: number): Uint8Array {
@@ -63,10 +68,11 @@ async function downloadCore(
   key: string,
   length: number,
   blockSize: number,
-  sampleMs: number
+  sampleMs: number,
+  openStorage: (name: string) => Promise<Storage> = openIdbStorage
 ): Promise<TabDownload> {
   await ready()
-  const storage = await openIdbStorage(`bench-replicate-${key.slice(0, 16)}-${Date.now()}`)
+  const storage = await openStorage(`bench-replicate-${key.slice(0, 16)}-${Date.now()}`)
   // the storage outlives the core so that it can be destroyed (deleted) after
   const core = new Hypercore(storage, unhex(key), { closeStorage: false })
   await core.ready()
@@ -123,6 +129,37 @@ async function closeCore(): Promise<void> {
   await storage.destroy()
 }
 
-Object.assign(window, { downloadCore, closeCore })
-// the launcher waits for this flag
-;(globalThis as { ready?: boolean }).ready = true
+type WorkerRequest = { op: 'download'; args: [string, string, number, number] } | { op: 'close' }
+
+if (typeof window === 'undefined') {
+  // the dedicated worker: downloads onto OPFS
+  addEventListener('message', async (e: MessageEvent<WorkerRequest>) => {
+    try {
+      const m = e.data
+      const value =
+        m.op === 'download'
+          ? await downloadCore(...m.args, 0, (name) => openOpfsStorage(name))
+          : await closeCore()
+      postMessage({ ok: true, value })
+    } catch (err) {
+      postMessage({ ok: false, error: String((err as Error)?.stack ?? err) })
+    }
+  })
+} else {
+  let worker: Worker | null = null
+  const ask = (request: WorkerRequest) => {
+    worker ??= new Worker(new URL(import.meta.url), { type: 'module' })
+    const w = worker
+    return new Promise<unknown>((resolve, reject) => {
+      w.onmessage = (e) => (e.data.ok ? resolve(e.data.value) : reject(new Error(e.data.error)))
+      w.postMessage(request)
+    })
+  }
+  /** {@link downloadCore} in the page's dedicated worker, on OPFS. */
+  const downloadInWorker = (url: string, key: string, length: number, blockSize: number) =>
+    ask({ op: 'download', args: [url, key, length, blockSize] })
+  const closeWorkerCore = () => ask({ op: 'close' })
+  Object.assign(window, { downloadCore, closeCore, downloadInWorker, closeWorkerCore })
+  // the launcher waits for this flag
+  ;(globalThis as { ready?: boolean }).ready = true
+}

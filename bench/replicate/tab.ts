@@ -39,6 +39,8 @@ export interface BenchTab {
     blockSize: number,
     opts?: { sampleMs?: number }
   ): Promise<TabResult>
+  /** The same download in a dedicated worker of the tab, onto OPFS (no memory figures). */
+  downloadInWorker(url: string, key: string, length: number, blockSize: number): Promise<TabDownload>
   close(): Promise<void>
 }
 
@@ -209,6 +211,15 @@ export async function openBenchTab(): Promise<BenchTab> {
       }
       await evaluate(tab, session, 'window.closeCore()')
       return { ...result, rendererRssPeak, heapUsedAfterGc, backingAfterGc }
+    },
+    async downloadInWorker(url, key, length, blockSize) {
+      const result = await evaluate<TabDownload>(
+        tab,
+        session,
+        `window.downloadInWorker(${JSON.stringify(url)}, ${JSON.stringify(key)}, ${length}, ${blockSize})`
+      )
+      await evaluate(tab, session, 'window.closeWorkerCore()')
+      return result
     },
     close
   }

@@ -6,10 +6,11 @@
  * real ⇄ real.
  *
  * Then into a browser: one Node writer (ours, file storage) of 1 024 × 64 KiB served over a
- * loopback WebSocket, downloaded whole by a headless Chromium tab on IndexedDB and by a Node reader
- * (ours, file storage, own process) in the same run (`bench/replicate/tab-vs-node.ts`), in MB/s;
- * the clock runs from attaching the stream to the reader's contiguous length reaching the writer's.
- * The real stack has no tab, so `real` is null there.
+ * loopback WebSocket, downloaded whole by a headless Chromium tab on IndexedDB, by a dedicated
+ * worker of that tab on OPFS, and by a Node reader (ours, file storage, own process) in the same
+ * run (`bench/replicate/tab-vs-node.ts`), in MB/s; the clock runs from attaching the stream to the
+ * reader's contiguous length reaching the writer's. The real stack has no tab, so `real` is null
+ * there.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -119,7 +120,7 @@ export default async function replicate(ctx: BenchContext): Promise<void> {
         extra: { 'MB/s': (rate * SIZE) / 1e6 }
       })
     }
-    const { tab, node } = await measureTabVsNode(root, TAB_BLOCKS, TAB_BLOCK_SIZE, 3)
+    const { tab, worker, node } = await measureTabVsNode(root, TAB_BLOCKS, TAB_BLOCK_SIZE, 3)
     const size = `${TAB_BLOCKS} × 64 KiB`
     ctx.report({
       metric: `Node → tab (IDB) over WebSocket (${size})`,
@@ -127,6 +128,13 @@ export default async function replicate(ctx: BenchContext): Promise<void> {
       ours: tab,
       real: null,
       extra: { 'Node → Node MB/s': node, 'tab / Node': tab / node }
+    })
+    ctx.report({
+      metric: `Node → tab worker (OPFS) over WebSocket (${size})`,
+      unit: 'MB/s',
+      ours: worker,
+      real: null,
+      extra: { 'Node → Node MB/s': node, 'worker / Node': worker / node }
     })
     ctx.report({
       metric: `Node → Node (file) over WebSocket (${size})`,
