@@ -54,7 +54,14 @@ export async function openOpfsStorage(name: string, opts: OpfsStorageOptions = {
     volume = await opfsVolume(name, lock !== null)
   } catch (err) {
     await lock?.release()
-    throw err
+    // no origin private file system here (an opaque origin, a denied permission, …)
+    throw new StorageError(
+      `Cannot open OPFS storage ${name}: ${(err as Error)?.message ?? err}`,
+      'STORAGE_IO',
+      {
+        cause: err
+      }
+    )
   }
   return openLogStorage(volume, lock, opts)
 }
