@@ -96,7 +96,7 @@ describe('OPFS storage', () => {
     }
   })
 
-  it('lets a writer destroy the root while a follower has it open; the follower closes', async () => {
+  it('lets a writer destroy the root while a follower (no listener) has it open; the follower closes', async () => {
     const name = fresh()
     const writer = await host.open(name)
     await writer.write([{ type: 'put', store: 'meta', key: s('k'), value: s('v') }])

@@ -113,12 +113,21 @@ export class LogReader {
 
   onChange(listener: (change: StorageChange) => void): () => void {
     this.listeners.add(listener)
-    if (this.readOnly && this.watcher === null && !this.isClosed) {
-      // Followers learn about the writer's appends from the volume's change events.
-      this.watcher = this.volume.followers?.watch(() => this.poke()) ?? null
-    }
+    this.follow()
     return () => {
       this.listeners.delete(listener)
+    }
+  }
+
+  /**
+   * Followers: starts listening to the volume's change events, after which they catch up (and tell
+   * listeners) as the writer's batches land rather than at their next read. Where open files block
+   * the writer (OPFS: a compaction or a destroy waits until followers let go of the old log), a
+   * follower listens from the start.
+   */
+  protected follow(): void {
+    if (this.readOnly && this.watcher === null && !this.isClosed) {
+      this.watcher = this.volume.followers?.watch(() => this.poke()) ?? null
     }
   }
 

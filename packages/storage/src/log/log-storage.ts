@@ -124,6 +124,8 @@ class LogStorageImpl extends LogReader implements LogStorage {
   /** Opens the newest log generation and replays it. */
   async load(): Promise<void> {
     const volume = this.volume
+    // where the writer announces its batches, a follower listens from the start (see `follow`)
+    if (volume.announce !== undefined) this.follow()
     let names: string[] | null
     try {
       names = await volume.list()

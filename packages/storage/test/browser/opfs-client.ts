@@ -136,6 +136,8 @@ export class WorkerStorage implements Storage {
   }
 
   onChange(listener: (change: StorageChange) => void): () => void {
+    // the worker relays events from the first listener on (in order with later calls)
+    if (this.#listeners.size === 0) void this.#w.call('subscribe', this.#h).catch(() => {})
     this.#listeners.add(listener)
     return () => {
       this.#listeners.delete(listener)

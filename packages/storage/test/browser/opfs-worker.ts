@@ -19,8 +19,11 @@ const ops: Record<string, (...args: never[]) => unknown> = {
     const st = await openOpfsStorage(name, opts)
     const handle = nextId++
     storages.set(handle, st)
-    st.onChange((c) => postMessage({ change: true, handle, stores: c.stores }))
     return { handle, name: st.name, readOnly: st.readOnly }
+  },
+  /** Relays the storage's change events to the page (once the page has a listener). */
+  subscribe(h: number) {
+    storages.get(h)!.onChange((c) => postMessage({ change: true, handle: h, stores: c.stores }))
   },
   get: (h: number, store: StoreName, key: Uint8Array) => storages.get(h)!.get(store, key),
   getMany: (h: number, store: StoreName, keys: Uint8Array[]) => storages.get(h)!.getMany(store, keys),
