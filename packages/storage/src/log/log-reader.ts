@@ -215,7 +215,10 @@ export class LogReader {
     return this.reopening
   }
 
-  /** {@link #reopen}'s work: false if there is no newer log. Retries when a compaction retires one under us. */
+  /**
+   * `reopen`'s work: false if there is no newer log. Retries when a compaction retires one under
+   * us.
+   */
   protected async openNewest(after: number): Promise<boolean> {
     const volume = this.volume
     for (let attempt = 0; attempt < 10; attempt++) {

@@ -160,9 +160,7 @@ class LogStorageImpl extends LogReader implements LogStorage {
   /** Releases what a failed open took. */
   async abandon(): Promise<void> {
     this.isClosed = true
-    this.file?.close()
-    this.file = null
-    this.volume.close?.()
+    this.shutdown()
     await this.#lock?.release()
   }
 
