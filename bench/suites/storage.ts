@@ -1,8 +1,8 @@
 /**
  * `pnpm bench storage`: batched writes and random reads per storage adapter — memory and files in
- * Node, IndexedDB in Chromium — as ops/s (MB/s beside). The file adapter is compared with the
- * real hypercore-storage on RocksDB running the same workloads; memory and IndexedDB have no
- * Holepunch equivalent (real = null).
+ * Node, IndexedDB in a Chromium page and OPFS in a dedicated worker of it — as ops/s (MB/s
+ * beside). The file adapter is compared with the real hypercore-storage on RocksDB running the
+ * same workloads; memory, IndexedDB and OPFS have no Holepunch equivalent (real = null).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { openMemoryStorage } from '@orchard/storage'
 import { openFileStorage } from '@orchard/storage/fs'
 import { type BenchContext, measure } from '../harness.ts'
-import { runIdbWorkloads } from '../storage/idb.ts'
+import { runBrowserWorkloads } from '../storage/browser.ts'
 import { openRocksTarget } from '../storage/rocks.ts'
 import { flushDir } from '../storage/settle.ts'
 import { runWorkloads, storageTarget, type WorkloadResult } from '../storage/workloads.ts'
@@ -57,5 +57,7 @@ export default async function storage(ctx: BenchContext): Promise<void> {
   )
   await memory.close()
 
-  report(ctx, 'idb', await runIdbWorkloads(), null)
+  const browser = await runBrowserWorkloads()
+  report(ctx, 'idb', browser.idb, null)
+  report(ctx, 'opfs', browser.opfs, null)
 }
