@@ -60,34 +60,40 @@ describe('a store held in the page (openStore)', () => {
   }, errors)
 })
 
+/** The store a dedicated worker holds (closing it terminates the worker). */
+async function heldBy(worker: Worker): Promise<TestStore> {
+  const store = connectStore(worker)
+  await store.ready()
+  return shared(store, async () => {
+    await store.close()
+    worker.terminate()
+  })
+}
+
 describe('a store held by a dedicated worker (connectStore)', () => {
-  defineApiSuite(async () => {
-    const worker = new Worker(new URL('./fixtures/worker.ts', import.meta.url), {
-      type: 'module',
-      name: unique('worker')
-    })
-    const store = connectStore(worker)
-    await store.ready()
-    return shared(store, async () => {
-      await store.close()
-      worker.terminate()
-    })
-  }, errors)
+  defineApiSuite(
+    () =>
+      heldBy(
+        new Worker(new URL('./fixtures/worker.ts', import.meta.url), {
+          type: 'module',
+          name: unique('worker')
+        })
+      ),
+    errors
+  )
 })
 
 describe('a store held by a dedicated worker on OPFS (connectStore)', () => {
-  defineApiSuite(async () => {
-    const worker = new Worker(new URL('./fixtures/opfs-worker.ts', import.meta.url), {
-      type: 'module',
-      name: unique('opfs-worker')
-    })
-    const store = connectStore(worker)
-    await store.ready()
-    return shared(store, async () => {
-      await store.close()
-      worker.terminate()
-    })
-  }, errors)
+  defineApiSuite(
+    () =>
+      heldBy(
+        new Worker(new URL('./fixtures/opfs-worker.ts', import.meta.url), {
+          type: 'module',
+          name: unique('opfs-worker')
+        })
+      ),
+    errors
+  )
 })
 
 describe('a store held by a SharedWorker (connectStore on its port)', () => {
