@@ -41,4 +41,5 @@ export {
   openOpfsStorage,
   opfsDirectoryName
 } from './opfs.ts'
+export { connectStorage, type RemoteStorageHost, type StoragePort, serveStorage } from './remote.ts'
 export * from './types.ts'

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { openOpfsStorage, type StorageChange, StorageError } from '../src/index.ts'
+import { type LogStorageStats, openOpfsStorage, type StorageChange, StorageError } from '../src/index.ts'
 import { OpfsWorker } from './browser/opfs-client.ts'
 import { defineConformanceSuite } from './conformance.ts'
 
@@ -34,7 +34,7 @@ describe('OPFS storage', () => {
       // what a batch cut short by a crash leaves: a record header announcing more than is there
       const torn = new Uint8Array(40).fill(0xab)
       new DataView(torn.buffer).setUint32(0, 5000, true)
-      const sizeBefore = await after.call<number>('tearTail', name, torn)
+      const sizeBefore = await after.extra<number>('tearTail', name, torn)
       const again = await after.open(name)
       expect(again.readOnly).toBe(false)
       for (let i = 0; i < 50; i++) {
@@ -42,7 +42,7 @@ describe('OPFS storage', () => {
         expect(v?.byteLength).toBe(3000)
         expect(v![0]).toBe(i)
       }
-      expect((await again.stats()).logBytes).toBe(sizeBefore)
+      expect((await after.extra<LogStorageStats>('stats', name)).logBytes).toBe(sizeBefore)
       await again.write([{ type: 'put', store: 'meta', key: s('after'), value: s('crash') }])
       await again.close()
       const third = await after.open(name)
@@ -72,9 +72,9 @@ describe('OPFS storage', () => {
         }))
         await writer.write(ops)
       }
-      const before = await writer.stats()
-      await writer.compact()
-      const compacted = await writer.stats()
+      const before = await host.extra<LogStorageStats>('stats', name)
+      await host.extra('compact', name)
+      const compacted = await host.extra<LogStorageStats>('stats', name)
       expect(compacted.generation).toBe(before.generation + 1)
       expect(compacted.logBytes).toBeLessThan(before.logBytes / 10)
       await writer.write([{ type: 'put', store: 'user', key: s('late'), value: s('after compaction') }])
@@ -88,7 +88,7 @@ describe('OPFS storage', () => {
       await follower.close()
       await writer.close()
       const reopened = await host.open(name)
-      expect((await reopened.stats()).generation).toBe(compacted.generation)
+      expect((await host.extra<LogStorageStats>('stats', name)).generation).toBe(compacted.generation)
       expect((await reopened.get('user', s('key9')))![0]).toBe(19)
       await reopened.destroy()
     } finally {

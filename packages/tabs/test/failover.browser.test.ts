@@ -1,12 +1,20 @@
 /**
- * Owner changes, in Chromium: an owner that closes while clients write, and a write whose
- * acknowledgement was lost on the way (the owner committed it, then went away) re-sent to the next
- * owner, which must not apply it again.
+ * Owner changes, in Chromium: an owner that closes while clients write (its storage on IndexedDB,
+ * or on OPFS in a dedicated worker of the owner), and a write whose acknowledgement was lost on the
+ * way (the owner committed it, then went away) re-sent to the next owner, which must not apply it
+ * again.
  */
-import { openIdbStorage } from '@orchard/storage'
+import { connectStorage, openIdbStorage, type Storage } from '@orchard/storage'
 import { describe, expect, it } from 'vitest'
 import { Connection, localTransport, type Transport } from '../src/connection.ts'
-import { openSharedStore, SharedBee, type SharedStore, StoreClosedError, StoreHost } from '../src/index.ts'
+import {
+  openSharedStore,
+  SharedBee,
+  type SharedStore,
+  type SharedStoreOptions,
+  StoreClosedError,
+  StoreHost
+} from '../src/index.ts'
 import type { Request } from '../src/protocol.ts'
 import { SharedStore as Store, wire } from '../src/store.ts'
 
@@ -66,13 +74,22 @@ async function historyByTag(bee: Bee): Promise<Map<string, number[]>> {
   return byTag
 }
 
-describe('owner changes between tabs', () => {
+/** An owner's storage in OPFS, held by a dedicated worker it starts (as a tab would). */
+const opfsInWorker = (name: string): Promise<Storage> =>
+  connectStorage(
+    new Worker(new URL('./fixtures/storage-worker.ts', import.meta.url), { type: 'module' })
+  ).open(name)
+
+describe.each<[string, SharedStoreOptions]>([
+  ['on IndexedDB', {}],
+  ['on OPFS in a worker of the owner', { openStorage: opfsInWorker }]
+])('owner changes between tabs, %s', (_, opts) => {
   it('an owner that closes mid-write hands over: every acknowledged write is there once, in order', async () => {
     const name = unique('handover')
-    const a = openSharedStore(name)
+    const a = openSharedStore(name, opts)
     await a.ready()
-    const b = openSharedStore(name)
-    const c = openSharedStore(name)
+    const b = openSharedStore(name, opts)
+    const c = openSharedStore(name, opts)
     await Promise.all([b.ready(), c.ready()])
     expect([a.isOwner, b.isOwner, c.isOwner]).toEqual([true, false, false])
     const [beeA, beeB, beeC] = [openBee(a), openBee(b), openBee(c)]
@@ -104,7 +121,7 @@ describe('owner changes between tabs', () => {
     await c.close()
 
     // and from storage, in a store opened afresh
-    const again = openSharedStore(name)
+    const again = openSharedStore(name, opts)
     const bee = openBee(again)
     check(await historyByTag(bee))
     await again.close()
