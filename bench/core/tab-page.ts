@@ -1,11 +1,12 @@
 /**
- * The page of the core bench's tab rows: our Hypercore in Chromium, on `openIdbStorage` in the page
- * and on `openOpfsStorage` in a dedicated worker (OPFS sync access handles exist only there; the
- * worker runs this same bundle). The Node side (`tab.ts`) sets a core up, then asks for one timed
- * window at a time, alternating with the real hypercore's windows in Node.
+ * The page of the core bench's tab rows: our Hypercore in Chromium, on `openIdbStorage` in the page,
+ * on `openOpfsStorage` in a dedicated worker (OPFS sync access handles exist only there; the worker
+ * runs this same bundle), and in the page on that worker's OPFS storage (`connectStorage`). The
+ * Node side (`tab.ts`) sets the cores up, then asks for one timed window at a time, alternating
+ * with the real hypercore's windows in Node.
  */
 import { Hypercore } from '@orchard/hypercore'
-import { openIdbStorage, openOpfsStorage, type Storage } from '@orchard/storage'
+import { connectStorage, openIdbStorage, openOpfsStorage, type Storage, serveStorage } from '@orchard/storage'
 import { measure, xorshift } from '../harness.ts'
 import { type FloorWorkload, openFloor } from './idb-floor.ts'
 
@@ -19,6 +20,9 @@ declare global {
     opfsSetup(blocks: number): Promise<void>
     opfsMeasure(kind: TabWorkload, ms: number): Promise<number>
     opfsTeardown(): Promise<void>
+    remoteSetup(blocks: number): Promise<void>
+    remoteMeasure(kind: TabWorkload, ms: number): Promise<number>
+    remoteTeardown(): Promise<void>
   }
 }
 
@@ -75,8 +79,11 @@ type WorkerRequest =
 if (typeof window === 'undefined') {
   // the dedicated worker: a core on OPFS
   let bench: BenchCore | null = null
+  // and the page's core on this worker's OPFS storage
+  serveStorage((name, opts) => openOpfsStorage(name, opts))
   addEventListener('message', async (e: MessageEvent<WorkerRequest>) => {
     const m = e.data
+    if (typeof m?.op !== 'string') return // serveStorage's
     try {
       let value: unknown = null
       if (m.op === 'setup') {
@@ -136,6 +143,21 @@ if (typeof window === 'undefined') {
     await ask({ op: 'teardown' })
     worker!.terminate()
     worker = null
+  }
+
+  let remote: { bench: BenchCore; worker: Worker } | null = null
+  window.remoteSetup = async (blocks) => {
+    const w = new Worker(new URL(import.meta.url), { type: 'module' })
+    const host = connectStorage(w)
+    const name = `bench-core-remote-${Date.now()}`
+    remote = { bench: new BenchCore(await host.open(name), () => host.open(name)), worker: w }
+    await remote.bench.fill(blocks)
+  }
+  window.remoteMeasure = (kind, ms) => remote!.bench.measure(kind, ms)
+  window.remoteTeardown = async () => {
+    await remote?.bench.destroy()
+    remote?.worker.terminate()
+    remote = null
   }
 
   window.ready = true

@@ -18,6 +18,8 @@ export interface TabCore {
   floor(kind: FloorWorkload, ms: number): Promise<number>
   /** The same workload on OPFS in a dedicated worker of the tab. */
   opfs(kind: TabWorkload, ms: number): Promise<number>
+  /** The same workload with the core in the page, its storage OPFS in a worker (`connectStorage`). */
+  remote(kind: TabWorkload, ms: number): Promise<number>
   close(): Promise<void>
 }
 
@@ -34,6 +36,7 @@ export async function openTabCore(blocks: number, cacheBytes?: number): Promise<
     const page = await chromium.open(server.url)
     await page.evaluate(`window.coreSetup(${blocks}, ${cacheBytes ?? 'undefined'})`)
     await page.evaluate(`window.opfsSetup(${blocks})`)
+    await page.evaluate(`window.remoteSetup(${blocks})`)
     return {
       measure: async (kind, ms) =>
         (await page.evaluate(`window.coreMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
@@ -41,8 +44,11 @@ export async function openTabCore(blocks: number, cacheBytes?: number): Promise<
         (await page.evaluate(`window.coreFloor(${JSON.stringify(kind)}, ${ms})`)) as number,
       opfs: async (kind, ms) =>
         (await page.evaluate(`window.opfsMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
+      remote: async (kind, ms) =>
+        (await page.evaluate(`window.remoteMeasure(${JSON.stringify(kind)}, ${ms})`)) as number,
       async close() {
         try {
+          await page.evaluate('window.remoteTeardown()')
           await page.evaluate('window.opfsTeardown()')
           await page.evaluate('window.coreTeardown()')
         } finally {

@@ -9,7 +9,8 @@
  * each tab row, the same workload on bare IndexedDB in the same tab (`bench/core/idb-floor.ts`):
  * the bound any IndexedDB layout of ours meets. And the same two workloads in a dedicated worker
  * of the tab on OPFS (`openOpfsStorage`, sync access handles: no per-request round trip to the
- * browser's storage process, and no in-memory block cache either).
+ * browser's storage process, and no in-memory block cache either), and with the core in the page
+ * on that kind of storage held by a worker (`connectStorage`: a message each way per call).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -93,6 +94,7 @@ export default async function core(ctx: BenchContext): Promise<void> {
 const TAB_BLOCKS = 100_000
 const TAB = 'tab (Chromium, IndexedDB)'
 const OPFS = 'tab worker (Chromium, OPFS)'
+const REMOTE = "tab (Chromium, a worker's OPFS storage)"
 
 async function tabRows(ctx: BenchContext, realDir: string): Promise<void> {
   const realCore = await real(realDir)
@@ -138,6 +140,22 @@ async function tabRows(ctx: BenchContext, realDir: string): Promise<void> {
         unit: 'blocks/s',
         kind: 'append-batch' as const,
         ours: tab.opfs,
+        floors: {},
+        real: realAppend
+      },
+      {
+        metric: `${REMOTE}: random get on 100 000 blocks`,
+        unit: 'ops/s',
+        kind: 'random-get' as const,
+        ours: tab.remote,
+        floors: {},
+        real: realGet
+      },
+      {
+        metric: `${REMOTE}: append 100 × 1 KiB (batch, blocks/s)`,
+        unit: 'blocks/s',
+        kind: 'append-batch' as const,
+        ours: tab.remote,
         floors: {},
         real: realAppend
       }
