@@ -5,7 +5,9 @@
  * a Corestore or `@orchard/tabs`' owner tab in the page can keep its data in OPFS.
  *
  * Every call is one message each way (values read are transferred, not copied again); range reads
- * go a page of entries per message. Errors arrive as the same typed `StorageError` classes. The
+ * go a page of entries per message; a batch travels encoded as one log record (one buffer,
+ * transferred, where structured-cloning its op objects cost more than the write itself). Errors
+ * arrive as the same typed `StorageError` classes. The
  * worker's roots close when their page closes them, or when the worker dies with its page (their
  * locks go with it).
  *
@@ -29,14 +31,17 @@ import {
   StorageQuotaError,
   StorageReadOnlyError
 } from './errors.ts'
-import type {
-  BatchOp,
-  KeyRange,
-  OpenOptions,
-  Storage,
-  StorageChange,
-  StoreName,
-  WriteOptions
+import { assertBatch } from './keys.ts'
+import { batchRecordBytes, decodeRecord, encodeBatch } from './log/record.ts'
+import {
+  type BatchOp,
+  type KeyRange,
+  type OpenOptions,
+  STORE_NAMES,
+  type Storage,
+  type StorageChange,
+  type StoreName,
+  type WriteOptions
 } from './types.ts'
 
 /** The end of a message channel: a `Worker`, a `MessagePort`, or a worker's own global scope. */
@@ -54,7 +59,7 @@ type Call =
   | { op: 'open'; name: string; opts: OpenOptions }
   | { op: 'get'; h: number; store: StoreName; key: Uint8Array }
   | { op: 'getMany'; h: number; store: StoreName; keys: Uint8Array[] }
-  | { op: 'write'; h: number; ops: BatchOp[]; opts?: WriteOptions }
+  | { op: 'write'; h: number; record: Uint8Array; opts?: WriteOptions }
   | { op: 'range'; h: number; store: StoreName; range?: KeyRange }
   | { op: 'next'; r: number }
   | { op: 'stop'; r: number }
@@ -68,6 +73,23 @@ type Reply =
   | { change: number; stores: StoreName[] }
 
 const TAG = 'orchard-storage'
+
+/** The ops of a batch record made by `encodeBatch` (views into `record`). */
+function decodeBatch(record: Uint8Array): BatchOp[] {
+  const ops: BatchOp[] = []
+  decodeRecord(record, 0, record.byteLength, {
+    put: (store, key, start, length) =>
+      ops.push({
+        type: 'put',
+        store: STORE_NAMES[store]!,
+        key,
+        value: record.subarray(start, start + length)
+      }),
+    del: (store, key) => ops.push({ type: 'del', store: STORE_NAMES[store]!, key }),
+    delRange: (store, gte, lt) => ops.push({ type: 'delRange', store: STORE_NAMES[store]!, gte, lt })
+  })
+  return ops
+}
 
 /**
  * Serves storage roots to the page that started this dedicated worker (or to `port`): each
@@ -106,7 +128,7 @@ export function serveStorage(
         return values
       }
       case 'write':
-        return root(call.h).write(call.ops, call.opts)
+        return root(call.h).write(decodeBatch(call.record), call.opts)
       case 'range': {
         const r = next++
         ranges.set(r, root(call.h).range(call.store, call.range))
@@ -202,11 +224,11 @@ export function connectStorage(worker: StoragePort): RemoteStorageHost {
     else p?.reject(typed(m.error))
   })
   ;(worker as { start?: () => void }).start?.()
-  const call = <T>(c: Call): Promise<T> =>
+  const call = <T>(c: Call, transfer: Transferable[] = []): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = next++
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      worker.postMessage({ tag: TAG, id, call: c })
+      worker.postMessage({ tag: TAG, id, call: c }, transfer)
     })
   return {
     async open(name, opts = {}) {
@@ -221,13 +243,13 @@ class RemoteStorage implements Storage {
   readonly name: string
   readonly readOnly: boolean
   #closed = false
-  readonly #call: <T>(c: Call) => Promise<T>
+  readonly #call: <T>(c: Call, transfer?: Transferable[]) => Promise<T>
   readonly #h: number
   readonly #changes = new Set<(change: StorageChange) => void>()
   readonly #routes: Map<number, (stores: StoreName[]) => void>
 
   constructor(
-    call: <T>(c: Call) => Promise<T>,
+    call: <T>(c: Call, transfer?: Transferable[]) => Promise<T>,
     routes: Map<number, (stores: StoreName[]) => void>,
     h: number,
     name: string,
@@ -245,9 +267,9 @@ class RemoteStorage implements Storage {
   }
 
   /** A call on this root; a closed root fails here, without a round trip. */
-  #do<T>(c: Call): Promise<T> {
+  #do<T>(c: Call, transfer?: Transferable[]): Promise<T> {
     if (this.#closed) return Promise.reject(new StorageClosedError())
-    return this.#call<T>(c).catch((err) => {
+    return this.#call<T>(c, transfer).catch((err) => {
       if (err instanceof StorageClosedError) this.#closed = true // destroyed by its writer, say
       throw err
     })
@@ -276,7 +298,15 @@ class RemoteStorage implements Storage {
   }
 
   write(ops: readonly BatchOp[], opts?: WriteOptions): Promise<void> {
-    return this.#do({ op: 'write', h: this.#h, ops: ops as BatchOp[], ...(opts ? { opts } : {}) })
+    try {
+      assertBatch(ops) // before encoding: a malformed batch fails here, typed
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (this.#closed) return Promise.reject(new StorageClosedError())
+    const record = new Uint8Array(batchRecordBytes(ops))
+    encodeBatch(record, ops)
+    return this.#do({ op: 'write', h: this.#h, record, ...(opts ? { opts } : {}) }, [record.buffer])
   }
 
   onChange(listener: (change: StorageChange) => void): () => void {
