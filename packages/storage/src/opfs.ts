@@ -5,7 +5,8 @@
  * Where it runs: dedicated workers (the only place browsers offer `createSyncAccessHandle`). There
  * it reads and writes at file speed — a random 1 KiB read costs microseconds where an IndexedDB
  * get costs a round trip to the browser's storage process — so a worker-hosted store
- * (`@orchard/tabs`) is the way to fast storage in a tab. Elsewhere use `openIdbStorage`.
+ * (`@orchard/tabs`), or a worker's storage reached from the page (`connectStorage`), is the way to
+ * fast storage in a tab. Where no worker fits, use `openIdbStorage`.
  *
  * One writer per root across the origin (a Web Lock); read-only followers in any worker see the
  * writer's batches as they land (it announces them on a `BroadcastChannel`). Crash-safe as the
@@ -13,7 +14,7 @@
  *
  * @module \@orchard/storage/opfs
  */
-import { StorageError, StorageLockedError } from './errors.ts'
+import { StorageArgumentError, StorageError, StorageLockedError } from './errors.ts'
 import { acquireWebLock, hasWebLocks, type LockHandle } from './locks.ts'
 import { type LogStorage, type LogStorageOptions, openLogStorage } from './log/log-storage.ts'
 import { hasOpfsSyncAccess, opfsVolume } from './opfs/opfs-volume.ts'
@@ -35,6 +36,7 @@ export type OpfsStorageOptions = LogStorageOptions
  * dedicated worker (or where the browser has no OPFS).
  */
 export async function openOpfsStorage(name: string, opts: OpfsStorageOptions = {}): Promise<LogStorage> {
+  if (typeof name !== 'string') throw new StorageArgumentError('an OPFS storage root needs a name (a string)')
   if (!hasOpfsSyncAccess() || !hasWebLocks()) {
     throw new StorageError(
       'OPFS storage needs FileSystemSyncAccessHandle and Web Locks, which browsers offer in dedicated workers; in a page use openIdbStorage',

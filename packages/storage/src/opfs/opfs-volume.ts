@@ -39,14 +39,18 @@ export function opfsDirectoryName(name: string): string {
   return `root.${encodeURIComponent(name)}`
 }
 
-/** True where OPFS sync access handles exist: dedicated workers of browsers that have OPFS. */
+/**
+ * True where OPFS sync access handles exist (dedicated workers of browsers that have OPFS), with
+ * `move`, which creating and compacting a log need to put a whole file in place atomically.
+ */
 export function hasOpfsSyncAccess(): boolean {
   const handle = (globalThis as { FileSystemFileHandle?: { prototype: object } }).FileSystemFileHandle
   return (
     typeof navigator !== 'undefined' &&
     typeof navigator.storage?.getDirectory === 'function' &&
     handle !== undefined &&
-    'createSyncAccessHandle' in handle.prototype
+    'createSyncAccessHandle' in handle.prototype &&
+    'move' in handle.prototype
   )
 }
 
