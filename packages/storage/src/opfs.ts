@@ -44,18 +44,35 @@ export async function openOpfsStorage(name: string, opts: OpfsStorageOptions = {
     )
   }
   const lockMode = opts.lock ?? 'exclusive'
-  let lock: LockHandle | null = null
-  if (lockMode !== 'readonly') {
-    lock = await acquireWebLock(`orchard-opfs:${name}`)
-    if (lock === null && lockMode === 'exclusive') {
-      throw new StorageLockedError(`OPFS storage ${name} is open for writing by another opener`)
+  // an OPFS call that stalled (STORAGE_TIMEOUT) gets one more try, with fresh handles
+  for (let attempt = 1; ; attempt++) {
+    let lock: LockHandle | null = null
+    if (lockMode !== 'readonly') {
+      lock = await acquireWebLock(`orchard-opfs:${name}`)
+      if (lock === null && lockMode === 'exclusive') {
+        throw new StorageLockedError(`OPFS storage ${name} is open for writing by another opener`)
+      }
+    }
+    try {
+      return await openOnce(name, lock, opts)
+    } catch (err) {
+      if (attempt >= 2 || (err as StorageError).code !== 'STORAGE_TIMEOUT') throw err
     }
   }
+}
+
+/** One try at opening root `name` with `lock` (released when the try fails). */
+async function openOnce(
+  name: string,
+  lock: LockHandle | null,
+  opts: OpfsStorageOptions
+): Promise<LogStorage> {
   let volume: Awaited<ReturnType<typeof opfsVolume>>
   try {
     volume = await opfsVolume(name, lock !== null)
   } catch (err) {
     await lock?.release()
+    if ((err as StorageError).code === 'STORAGE_TIMEOUT') throw err
     // no origin private file system here (an opaque origin, a denied permission, …)
     throw new StorageError(
       `Cannot open OPFS storage ${name}: ${(err as Error)?.message ?? err}`,

@@ -45,7 +45,12 @@ class FdFile implements LogFile {
 
   writeAt(buf: Uint8Array, length: number, position: number): void {
     let done = 0
-    while (done < length) done += writeSync(this.fd!, buf, done, length - done, position + done)
+    while (done < length) {
+      const wrote = writeSync(this.fd!, buf, done, length - done, position + done)
+      // no progress: the disk is full (never spin on it)
+      if (wrote <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'ENOSPC' })
+      done += wrote
+    }
   }
 
   size(): number {

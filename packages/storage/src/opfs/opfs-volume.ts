@@ -56,6 +56,28 @@ export function hasOpfsSyncAccess(): boolean {
 
 const errorName = (err: unknown) => (err as { name?: string } | null)?.name
 
+/** How long one OPFS call (opening, listing, moving, removing) may take before it counts as stalled. */
+export const OPFS_CALL_TIMEOUT_MS = 10_000
+
+/**
+ * `call`'s result, or a `STORAGE_TIMEOUT` error once it took {@link OPFS_CALL_TIMEOUT_MS}: under
+ * heavy load Chromium has been seen to leave such a call unsettled, and a caller must not wait
+ * forever (`openOpfsStorage` tries the open once more).
+ */
+function bounded<T>(call: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StorageError(`OPFS did not answer ${what} within ${OPFS_CALL_TIMEOUT_MS} ms`, 'STORAGE_TIMEOUT')
+        ),
+      OPFS_CALL_TIMEOUT_MS
+    )
+  })
+  return Promise.race([call, stalled]).finally(() => clearTimeout(timer))
+}
+
 class HandleFile implements LogFile {
   #handle: SyncAccessHandle | null
 
@@ -76,7 +98,10 @@ class HandleFile implements LogFile {
   writeAt(buf: Uint8Array, length: number, position: number): void {
     let done = 0
     while (done < length) {
-      done += this.#handle!.write(buf.subarray(done, length), { at: position + done })
+      const wrote = this.#handle!.write(buf.subarray(done, length), { at: position + done })
+      // no progress: the disk or the quota is full (never spin on it)
+      if (wrote <= 0) throw new DOMException('the write made no progress', 'QuotaExceededError')
+      done += wrote
     }
   }
 
@@ -133,14 +158,14 @@ export interface OpfsVolume extends LogVolume {
 
 /** Opens the OPFS directory of root `name` (created when `create`). */
 export async function opfsVolume(name: string, create: boolean): Promise<OpfsVolume> {
-  const root = await navigator.storage.getDirectory()
-  const top = await root.getDirectoryHandle(OPFS_ROOT_DIRECTORY, { create: true })
+  const root = await bounded(navigator.storage.getDirectory(), 'getDirectory')
+  const top = await bounded(root.getDirectoryHandle(OPFS_ROOT_DIRECTORY, { create: true }), 'a directory')
   const dirName = opfsDirectoryName(name)
   let dir: FileSystemDirectoryHandle | null = null
   const directory = async (): Promise<FileSystemDirectoryHandle | null> => {
     if (dir !== null) return dir
     try {
-      dir = await top.getDirectoryHandle(dirName, { create })
+      dir = await bounded(top.getDirectoryHandle(dirName, { create }), `the directory of ${name}`)
     } catch (err) {
       if (errorName(err) !== 'NotFoundError') throw err
     }
@@ -158,12 +183,13 @@ export async function opfsVolume(name: string, create: boolean): Promise<OpfsVol
   const file = async (fileName: string, createFile: boolean) => {
     const d = await directory()
     if (d === null) throw new DOMException(`${name} does not exist`, 'NotFoundError')
-    return (await d.getFileHandle(fileName, { create: createFile })) as SyncFileHandle
+    return (await bounded(d.getFileHandle(fileName, { create: createFile }), fileName)) as SyncFileHandle
   }
   const openHandle = async (fileName: string, mode: OpenMode) => {
-    const handle = await (await file(fileName, mode === 'create')).createSyncAccessHandle({
-      mode: 'readwrite-unsafe'
-    })
+    const handle = await bounded(
+      (await file(fileName, mode === 'create')).createSyncAccessHandle({ mode: 'readwrite-unsafe' }),
+      `an access handle of ${fileName}`
+    )
     if (mode === 'create') handle.truncate(0)
     return new HandleFile(handle)
   }
@@ -190,8 +216,11 @@ export async function opfsVolume(name: string, create: boolean): Promise<OpfsVol
       const d = await directory()
       if (d === null) return null
       const names: string[] = []
-      for await (const key of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key)
-      return names
+      const listing = async () => {
+        for await (const key of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key)
+        return names
+      }
+      return bounded(listing(), `the listing of ${name}`)
     },
     open: openHandle,
     async remove(fileName) {
@@ -199,7 +228,7 @@ export async function opfsVolume(name: string, create: boolean): Promise<OpfsVol
       if (d === null) return
       await whileHandlesLetGo(async () => {
         try {
-          await d.removeEntry(fileName)
+          await bounded(d.removeEntry(fileName), `the removal of ${fileName}`)
         } catch (err) {
           if (errorName(err) !== 'NotFoundError') throw err
         }
@@ -207,7 +236,7 @@ export async function opfsVolume(name: string, create: boolean): Promise<OpfsVol
     },
     async rename(from, to) {
       const handle = await file(from, false)
-      await whileHandlesLetGo(() => handle.move(to))
+      await whileHandlesLetGo(() => bounded(handle.move(to), `the move of ${from}`))
     },
     async removeVolume() {
       try {
