@@ -280,7 +280,8 @@ class RemoteStorage implements Storage {
   }
 
   getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
-    return this.#do({ op: 'getMany', h: this.#h, store, keys: [...keys] })
+    // postMessage clones the array itself: no copy here
+    return this.#do({ op: 'getMany', h: this.#h, store, keys: keys as Uint8Array[] })
   }
 
   async *range(store: StoreName, range?: KeyRange): AsyncIterableIterator<[Uint8Array, Uint8Array]> {
