@@ -70,6 +70,43 @@ export async function openMemoryStorage(name?: string, opts: OpenOptions = {}): 
   return storage
 }
 
+/** Values up to this long are copied into shared slabs; longer ones get an allocation each. */
+const PACK_MAX = 4096
+/** The size of a slab of packed copies. */
+const SLAB_BYTES = 64 * 1024
+
+/**
+ * Copies of `values` (undefined stays undefined). Short values are copied into shared 64 KiB slabs
+ * and returned as views: a backing store per 1 KiB copy was most of a replicating peer's GC work.
+ * A view kept alive keeps its slab alive, so the bytes that can be held for nothing are bounded by
+ * a slab per value kept.
+ */
+function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | undefined)[] {
+  let small = 0
+  for (const v of values) if (v !== undefined && v.byteLength <= PACK_MAX) small += v.byteLength
+  const out = new Array<Uint8Array | undefined>(values.length)
+  let slab = new Uint8Array(0)
+  let at = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === undefined) continue
+    const n = v.byteLength
+    if (n > PACK_MAX) {
+      out[i] = v.slice()
+      continue
+    }
+    if (at + n > slab.byteLength) {
+      slab = new Uint8Array(Math.min(SLAB_BYTES, small))
+      at = 0
+    }
+    slab.set(v, at)
+    out[i] = slab.subarray(at, at + n)
+    at += n
+    small -= n
+  }
+  return out
+}
+
 class MemoryStorage implements Storage {
   readonly name: string
   readonly readOnly: boolean
@@ -101,12 +138,14 @@ class MemoryStorage implements Storage {
   async getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
     this.#assertOpen()
     const map = this.#root.stores[storeIndex(store)]!
-    const out = new Array<Uint8Array | null>(keys.length)
+    const found = new Array<Uint8Array | undefined>(keys.length)
     for (let i = 0; i < keys.length; i++) {
       assertBytes(keys[i], 'key')
-      const value = map.get(binaryKey(keys[i]!))
-      out[i] = value === undefined ? null : value.slice()
+      found[i] = map.get(binaryKey(keys[i]!))
     }
+    const copies = copyPacked(found)
+    const out = new Array<Uint8Array | null>(keys.length)
+    for (let i = 0; i < keys.length; i++) out[i] = copies[i] ?? null
     return out
   }
 
@@ -144,9 +183,11 @@ class MemoryStorage implements Storage {
     assertBatch(ops)
     if (ops.length === 0) return
     const stores = this.#root.stores
-    for (const op of ops) {
+    const values = copyPacked(ops.map((op) => (op.type === 'put' ? op.value : undefined)))
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
       const map = stores[storeIndex(op.store)]!
-      if (op.type === 'put') map.set(binaryKey(op.key), op.value.slice())
+      if (op.type === 'put') map.set(binaryKey(op.key), values[i]!)
       else if (op.type === 'del') map.delete(binaryKey(op.key))
       else map.deleteRange(binaryKey(op.gte), binaryKey(op.lt))
     }

@@ -366,6 +366,24 @@ export function defineConformanceSuite(label: string, target: ConformanceTarget)
         }
         expect(text(await st.get('blocks', s('alias')))).toBe('original')
         expect((await collect(st.range('blocks'))).map(([k]) => k)).toEqual([hex(s('alias'))])
+        // batches and getMany: no value shares bytes with another or with the caller's
+        const a = s('first')
+        const b = s('second')
+        await st.write([
+          { type: 'put', store: 'blocks', key: s('a'), value: a },
+          { type: 'put', store: 'blocks', key: s('b'), value: b },
+          { type: 'put', store: 'blocks', key: s('c'), value: a }
+        ])
+        a.fill(0)
+        const [ga, gb, gc] = await st.getMany('blocks', [s('a'), s('b'), s('c')])
+        ga!.fill(1)
+        expect([text(gb!), text(gc!)]).toEqual(['second', 'first'])
+        gb!.fill(2)
+        expect((await st.getMany('blocks', [s('a'), s('b'), s('c')])).map((v) => text(v!))).toEqual([
+          'first',
+          'second',
+          'first'
+        ])
       }))
 
     it('stores large values and many keys', () =>
