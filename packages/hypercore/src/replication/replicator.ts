@@ -414,7 +414,8 @@ export class Replicator {
           continue
         }
         if (peer === undefined) break // every peer is at capacity
-        await this.#requestBlock(peer, index)
+        const reading = this.#requestBlock(peer, index)
+        if (reading !== undefined) await reading
       }
     } finally {
       for (const p of cork) p.channel.uncork()
@@ -461,23 +462,35 @@ export class Replicator {
     }
   }
 
-  async #requestBlock(peer: Peer, index: number): Promise<void> {
+  /**
+   * Requests block `index` from `peer`. Synchronous when the tree nodes to ask for are known from
+   * memory (the common case, and it runs once per block: no promise); otherwise returns the
+   * promise of reading them from storage first.
+   */
+  #requestBlock(peer: Peer, index: number): Promise<void> | undefined {
     const core = this.core
     // how many tree levels above the block we lack (or an earlier request to this peer brings),
     // so the peer sends just those siblings
     const assume = !this.#askInFull.delete(index)
-    let nodes = assume
+    const nodes = assume
       ? this.#promised.nodesFor(peer, index, core.length, core)
       : core.tree.missingNodesCached(2 * index)
-    const assumes = assume && nodes !== null && this.#promised.assumed
-    if (nodes === null) {
-      this.#inflightBlocks.set(index, RESERVED)
-      nodes = await core.tree.missingNodes(2 * index)
+    if (nodes !== null) {
+      this.#sendBlockRequest(peer, index, nodes, assume && this.#promised.assumed)
+      return undefined
+    }
+    this.#inflightBlocks.set(index, RESERVED)
+    return core.tree.missingNodes(2 * index).then((stored) => {
       if (peer.removed || core.has(index) || this.#inflightBlocks.get(index) !== RESERVED) {
         if (this.#inflightBlocks.get(index) === RESERVED) this.#inflightBlocks.delete(index)
         return
       }
-    }
+      this.#sendBlockRequest(peer, index, stored, false)
+    })
+  }
+
+  #sendBlockRequest(peer: Peer, index: number, nodes: number, assumes: boolean): void {
+    const core = this.core
     const req = peer.send(
       {
         block: index,
