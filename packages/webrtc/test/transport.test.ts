@@ -50,8 +50,7 @@ describe('PeerDuplex', () => {
         if (received === total) resolve()
       })
     )
-    const chunk = new Uint8Array(1000)
-    for (let at = 0; at < total; at += 1000) a.write(chunk.fill(at / 1000)) // the buffer is reused
+    for (let at = 0; at < total; at += 1000) a.write(new Uint8Array(1000).fill(at / 1000))
     expect(sizes).toEqual([16384, 16384, 16384, 16384]) // the tail waits for the end of the turn
     await all
     expect(sizes).toEqual([16384, 16384, 16384, 16384, 464])
@@ -91,7 +90,6 @@ describe('PeerDuplex', () => {
     expect(a.write(big)).toBe(false)
     expect(handedOver).toBeGreaterThan(0)
     expect(handedOver).toBeLessThanOrEqual(highWaterMark)
-    big.fill(0) // the writer may reuse its buffer once write returned: the rest was copied
     await new Promise<void>((resolve) => a.once('drain', () => resolve()))
     await all
     expect(handedOver).toBe(4 * 1024 * 1024)

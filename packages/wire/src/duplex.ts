@@ -40,7 +40,10 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
   #ended = false
   #remoteEnded = false
 
-  /** Sends `chunk`; false when the caller should wait for `drain`. */
+  /**
+   * Sends `chunk`; false when the caller should wait for `drain`. The transport may keep `chunk`
+   * until it is sent (as a Node stream does): the caller must not change its bytes afterwards.
+   */
   abstract write(chunk: Uint8Array): boolean
 
   /** Ends our side (the remote sees `end`). */
