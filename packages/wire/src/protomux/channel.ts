@@ -111,10 +111,10 @@ export class Channel {
         const s: State = { start: 0, end: typeLength, buffer: EMPTY }
         encoding.preencode(s, m)
         if (this.mux.batching) {
-          s.buffer = new Uint8Array(s.end)
-          uint.encode(s, type)
-          encoding.encode(s, m)
-          this.mux.pushBatch(this.localId, s.buffer)
+          // encoded in place, straight into the batch
+          const entry = this.mux.reserveBatch(this.localId, s.end)
+          uint.encode(entry, type)
+          encoding.encode(entry, m)
           return true
         }
         uint.preencode(s, this.localId)

@@ -2,11 +2,11 @@
  * Protomux, wire-compatible with `protomux` 3: many channels over one message stream. Every
  * message is `uint channelId ‖ uint type ‖ payload`, the channel id being the sender's local id;
  * channel 0 carries control messages (0 batch, 1 open, 2 reject, 3 close). Cork/uncork packs sends
- * into one batch message. What the remote sends is bounded: ids may only grow by one, messages for
+ * into batch messages (of up to 64 KiB each, encoded in place). What the remote sends is bounded: ids may only grow by one, messages for
  * a channel we have not opened yet are buffered up to a limit, and anything malformed destroys the
  * stream with a typed error.
  */
-import { buffer, type Codec, encodingLength, optionalBuffer, type State, uint, utf8 } from '@orchard/codec'
+import { type Codec, encodingLength, optionalBuffer, type State, uint, utf8 } from '@orchard/codec'
 import type { Duplex } from '../duplex.ts'
 import { WireError } from '../errors.ts'
 import { Channel, type ChannelOptions } from './channel.ts'
@@ -15,8 +15,15 @@ import { Channel, type ChannelOptions } from './channel.ts'
 export const MAX_BUFFERED = 4 * 1024 * 1024
 /** Channels the remote may have open (or pending) at once. */
 export const MAX_REMOTE_CHANNELS = 65536
-/** A corked batch is sent once it reaches this size: frames stay well under a relay's 4 MiB limit. */
-const MAX_BATCH = 1024 * 1024
+/**
+ * A corked batch is encoded straight into a buffer of at most this many bytes (bigger only for a
+ * single larger message); when the next message does not fit, the buffer goes out as one batch
+ * message and the rest follows in another. So no message is copied from its own buffer into the
+ * batch, and frames stay well under a relay's 4 MiB limit.
+ */
+const BATCH_BYTES = 64 * 1024
+/** The first buffer of a batch: small batches (a few requests) stay small. */
+const FIRST_BATCH_BYTES = 1024
 
 /** A handler's return: sync, or a promise whose rejection destroys the stream. @internal */
 type Maybe = void | Promise<unknown>
@@ -56,8 +63,14 @@ export class Protomux {
   /** False while the stream's write buffer is full. */
   drained = true
   #corked = 0
-  #batch: Array<{ localId: number; buffer: Uint8Array }> | null = null
-  #batchSize = 0
+  /** The batch message being encoded while corked (null: none started). */
+  #batch: Uint8Array | null = null
+  /** Bytes of `#batch` used. */
+  #batchUsed = 0
+  /** The channel of the batch's last entry (-1: no entry yet). */
+  #batchChannel = -1
+  /** The size of the next batch buffer. */
+  #nextBatchBytes = FIRST_BATCH_BYTES
   #local: Array<Channel | null> = []
   #free: number[] = []
   #remote: Array<RemoteSlot | null> = []
@@ -87,7 +100,7 @@ export class Protomux {
 
   /** True between `cork` and the matching `uncork`. */
   get batching(): boolean {
-    return this.#batch !== null
+    return this.#corked > 0
   }
 
   /** The channels opened (or opening) locally. */
@@ -97,20 +110,13 @@ export class Protomux {
 
   /** Collects the sends of every channel into one batch message until the matching `uncork` (calls nest). */
   cork(): void {
-    if (++this.#corked === 1) {
-      this.#batch = []
-      this.#batchSize = 1
-    }
+    this.#corked++
   }
 
   /** Ends a `cork`; the outermost one sends the batch. */
   uncork(): void {
     if (this.#corked === 0) return
-    if (--this.#corked === 0) {
-      const batch = this.#batch!
-      this.#batch = null
-      this.#sendBatch(batch)
-    }
+    if (--this.#corked === 0) this.#sendBatch()
   }
 
   /** Calls `handler` when the remote opens `protocol` (with `id`, or any id) we have not opened. */
@@ -161,42 +167,56 @@ export class Protomux {
 
   /** @internal Queues a batch entry (`uint type ‖ payload`) for channel `localId`. */
   pushBatch(localId: number, entry: Uint8Array): void {
-    const batch = this.#batch!
-    if (this.#batchSize >= MAX_BATCH) {
-      this.#sendBatch(batch.splice(0))
-      this.#batchSize = 1
-    }
-    if (batch.length === 0 || batch[batch.length - 1]!.localId !== localId) {
-      this.#batchSize += 1 + encodingLength(uint, localId)
-    }
-    this.#batchSize += encodingLength(buffer, entry)
-    batch.push({ localId, buffer: entry })
+    const s = this.reserveBatch(localId, entry.byteLength)
+    s.buffer.set(entry, s.start)
   }
 
-  #sendBatch(batch: Array<{ localId: number; buffer: Uint8Array }>): void {
-    if (batch.length === 0) return
-    let size = 2 + encodingLength(uint, batch[0]!.localId)
-    let prev = batch[0]!.localId
-    for (const b of batch) {
-      if (b.localId !== prev) {
-        size += 1 + encodingLength(uint, b.localId)
-        prev = b.localId
-      }
-      size += encodingLength(buffer, b.buffer)
+  /**
+   * @internal Makes room in the batch for an entry of `length` bytes for channel `localId` and
+   * returns where to encode it (`start` to `end` of `buffer`), to be filled before anything else
+   * is sent.
+   */
+  reserveBatch(localId: number, length: number): State {
+    const lengthBytes = encodingLength(uint, length)
+    let batch = this.#batch
+    // a new channel in a batch is `00 ‖ uint id`; a new batch starts `00 00 ‖ uint id`
+    let need = (this.#batchChannel === localId ? 0 : 1 + encodingLength(uint, localId)) + lengthBytes + length
+    if (batch !== null && this.#batchUsed + need > batch.byteLength) {
+      const used = this.#batchUsed
+      this.#sendBatch()
+      batch = null
+      // the next buffer grows with the batch, up to BATCH_BYTES
+      this.#nextBatchBytes = Math.min(BATCH_BYTES, used * 2)
     }
-    const s: State = { start: 2, end: size, buffer: new Uint8Array(size) }
-    // s.buffer[0] = 0 (control channel), s.buffer[1] = 0 (batch)
-    prev = batch[0]!.localId
-    uint.encode(s, prev)
-    for (const b of batch) {
-      if (b.localId !== prev) {
-        s.buffer[s.start++] = 0
-        prev = b.localId
-        uint.encode(s, prev)
-      }
-      buffer.encode(s, b.buffer)
+    if (batch === null) {
+      need = 2 + encodingLength(uint, localId) + lengthBytes + length
+      batch = new Uint8Array(Math.max(need, this.#nextBatchBytes))
+      this.#batch = batch
+      this.#batchUsed = 1 // batch[0] = 0 (control channel); batch[1] = 0 (batch) is written below
+      this.#batchChannel = -1
     }
-    this.write(s.buffer)
+    const s: State = { start: this.#batchUsed, end: batch.byteLength, buffer: batch }
+    if (this.#batchChannel !== localId) {
+      s.buffer[s.start++] = 0
+      uint.encode(s, localId)
+      this.#batchChannel = localId
+    }
+    uint.encode(s, length)
+    this.#batchUsed = s.start + length
+    s.end = this.#batchUsed
+    return s
+  }
+
+  /** Sends the batch encoded so far, if any. */
+  #sendBatch(): void {
+    const batch = this.#batch
+    if (batch === null) return
+    const used = this.#batchUsed
+    this.#batch = null
+    this.#batchUsed = 0
+    this.#batchChannel = -1
+    this.#nextBatchBytes = FIRST_BATCH_BYTES
+    this.write(batch.subarray(0, used))
   }
 
   /** Control messages go out as `00 ‖ type ‖ payload`, or into the batch as `type ‖ payload`. */
@@ -204,7 +224,7 @@ export class Protomux {
     const s: State = { start: 2, end: 2 + size, buffer: new Uint8Array(2 + size) }
     s.buffer[1] = type
     encode(s)
-    if (this.#batch !== null) this.pushBatch(0, s.buffer.subarray(1))
+    if (this.#corked > 0) this.pushBatch(0, s.buffer.subarray(1))
     else this.write(s.buffer)
   }
 
