@@ -77,9 +77,9 @@ const SLAB_BYTES = 64 * 1024
 
 /**
  * Copies of `values` (undefined stays undefined). Short values are copied into shared 64 KiB slabs
- * and returned as views: a backing store per 1 KiB copy was most of a replicating peer's GC work.
- * A view kept alive keeps its slab alive, so the bytes that can be held for nothing are bounded by
- * a slab per value kept.
+ * and returned as views: a backing store per 1 KiB copy cost a replicating peer over a third of
+ * its GC time. A view kept alive keeps its slab alive, so the bytes that can be held for nothing
+ * are bounded by a slab per value kept.
  */
 function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | undefined)[] {
   let small = 0
