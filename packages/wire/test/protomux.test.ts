@@ -249,15 +249,21 @@ describe('protomux against a misbehaving remote', () => {
   })
 })
 
+/** A pair whose `ours` side records the size of every frame it writes. */
+async function pairRecordingFrames() {
+  const { ours, theirs, oursStream } = await pair()
+  const frames: number[] = []
+  const write = oursStream.write.bind(oursStream)
+  oursStream.write = (chunk: Uint8Array) => {
+    frames.push(chunk.byteLength)
+    return write(chunk)
+  }
+  return { ours, theirs, frames }
+}
+
 describe('protomux batches', () => {
   it('split a corked burst into frames of at most 64 KiB or one larger message (a relay carries frames up to 4 MiB), in order, to the real protomux', async () => {
-    const { ours, theirs, oursStream } = await pair()
-    const frames: number[] = []
-    const write = oursStream.write.bind(oursStream)
-    oursStream.write = (chunk: Uint8Array) => {
-      frames.push(chunk.byteLength)
-      return write(chunk)
-    }
+    const { ours, theirs, frames } = await pairRecordingFrames()
     const got = collector<number>()
     const id = new Uint8Array(32).fill(9)
     const a = ours.createChannel({ protocol: 'orchard/burst', id, messages: [{ encoding: buffer }] })!
@@ -281,13 +287,7 @@ describe('protomux batches', () => {
   })
 
   it('encodes a corked mix of channels, control messages and sizes in place, in order, for the real protomux', async () => {
-    const { ours, theirs, oursStream } = await pair()
-    const frames: number[] = []
-    const write = oursStream.write.bind(oursStream)
-    oursStream.write = (chunk: Uint8Array) => {
-      frames.push(chunk.byteLength)
-      return write(chunk)
-    }
+    const { ours, theirs, frames } = await pairRecordingFrames()
     const got: string[] = []
     let count = 0
     const theirsChannel = (name: string) =>
