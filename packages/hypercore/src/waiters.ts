@@ -19,6 +19,11 @@ export class BlockWaiters {
     return this.#byIndex.keys()
   }
 
+  /** Whether a `get` waits for block `index`. */
+  has(index: number): boolean {
+    return this.#byIndex.has(index)
+  }
+
   get size(): number {
     return this.#byIndex.size
   }

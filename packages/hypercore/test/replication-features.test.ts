@@ -156,6 +156,50 @@ describe('downloads', () => {
     await close(writer, reader)
   })
 
+  it('refills a full request window in batches for a download, but asks for a waited-on block at once', async () => {
+    const writer = await oursCore()
+    await append(writer, blocks(0, 400))
+    const reader = await oursCore(keyOf(writer))
+    const ours = reader.core as Hypercore
+    // a peer that holds block requests until the test answers them
+    const held: Array<() => Promise<void>> = []
+    const asked: number[] = []
+    attachBadPeer(
+      writer.core as Hypercore,
+      ours,
+      {
+        onrequest: async (req, ctx) => {
+          if (!req.block) return answerHonestly(req, ctx)
+          asked.push(req.block.index)
+          held.push(() => answerHonestly(req, ctx))
+        }
+      },
+      { maxInflight: 16 } // a full window takes download requests again at 8 in flight
+    )
+    await until(() => length(reader) === 400, 10_000, 'upgrade')
+    const download = ours.download({ start: 0, end: 300 })
+    await until(() => asked.length === 16, 10_000, 'a full window')
+    const answer = async (n: number) => {
+      for (const reply of held.splice(0, n)) await reply()
+    }
+    await answer(1)
+    await until(() => ours.contiguousLength >= 1, 10_000, 'the first answer')
+    await sleep(50)
+    expect(asked.length).toBe(16) // 15 in flight: no single download request to top it up
+    const waited = ours.get(350) // someone waits for this one: it goes out at once
+    await until(() => asked.includes(350), 10_000, 'the waited-on block')
+    expect(asked.length).toBe(17)
+    await answer(8) // 8 in flight: a refill
+    await until(() => asked.length === 25, 10_000, 'a refill of 8')
+    await sleep(50)
+    expect(asked.length).toBe(25)
+    const answering = setInterval(() => void answer(held.length), 5)
+    await download.done()
+    expect(await waited).toEqual(block(350))
+    clearInterval(answering)
+    await close(writer, reader)
+  })
+
   it('retries requests that time out on a silent peer with another peer', async () => {
     const writer = await oursCore()
     await append(writer, blocks(0, 200))

@@ -35,6 +35,13 @@ export function useSmallWants(small: boolean): void {
 }
 /** Candidates looked at per scheduling pass, so one pass stays cheap. */
 const SCAN_LIMIT = 4096
+/**
+ * A peer whose request window filled up takes more download requests only once this many of them
+ * came back, and then that many at once — one message of requests per refill, not one per answer.
+ * Over a WebRTC data channel, a message each way per answer cost as much CPU as the blocks
+ * themselves. A `get` someone waits for is still asked for at once.
+ */
+const REFILL = 32
 /** Marks a block whose request is being prepared. */
 const RESERVED = {} as Inflight
 
@@ -48,6 +55,8 @@ export class Replicator {
   downloading = true
   readonly requestTimeout: number
   readonly maxInflight: number
+  /** A full window takes download requests again at this many in flight. */
+  readonly #refillAt: number
   readonly extensions = new Map<string, ExtensionHandlers>()
   readonly #downloads = new Set<Download>()
   readonly #inflightBlocks = new Map<number, Inflight>()
@@ -71,6 +80,7 @@ export class Replicator {
   constructor(core: Core, opts: ReplicatorOptions = {}) {
     this.core = core
     this.maxInflight = opts.maxInflight ?? 256
+    this.#refillAt = this.maxInflight - Math.min(REFILL, Math.ceil(this.maxInflight / 2))
     this.requestTimeout = opts.requestTimeout ?? 20_000
     // waiting gets are read from the core's waiters, so gets issued before this replicator
     // existed (before the first replicate()) are fetched too
@@ -408,7 +418,7 @@ export class Replicator {
         if (++scanned > SCAN_LIMIT) break
         if (index >= core.length) continue
         if (core.has(index) || this.#inflightBlocks.has(index)) continue
-        const peer = this.#peerFor(index)
+        const peer = this.#peerFor(index, !core.waiters.has(index))
         if (peer === null) {
           this.#askWhoHas(index)
           continue
@@ -422,8 +432,11 @@ export class Replicator {
     }
   }
 
-  /** The least busy peer that has `index`; null if none has it, undefined if all are busy. */
-  #peerFor(index: number): Peer | null | undefined {
+  /**
+   * The least busy peer that has `index`; null if none has it, undefined if all are busy. For a
+   * download (`refill`), a peer whose window filled up is busy until it has room for REFILL.
+   */
+  #peerFor(index: number, refill: boolean): Peer | null | undefined {
     let best: Peer | null = null
     let busy = false
     for (const p of this.peers) {
@@ -435,7 +448,10 @@ export class Replicator {
         !p.canRequest(index)
       )
         continue
-      if (p.inflight.size >= this.maxInflight) {
+      const inflight = p.inflight.size
+      if (inflight >= this.maxInflight) p.windowFull = true
+      else if (inflight <= this.#refillAt) p.windowFull = false
+      if (inflight >= this.maxInflight || (refill && p.windowFull)) {
         busy = true
         continue
       }
