@@ -22,6 +22,7 @@ import { commitNamed } from './named.ts'
 import { checkIndex, decodeKey, type GetOptions, type HypercoreOptions, type KeyInput } from './options.ts'
 import { Download, type DownloadRange } from './replication/download.ts'
 import { type ExtensionOptions, type SessionExtension, sessionExtension } from './replication/extensions.ts'
+import { useSmallWants } from './replication/peer-choice.ts'
 import {
   attachCore,
   createProtocolStream,
@@ -32,7 +33,6 @@ import {
   replicate,
   replicatorOf
 } from './replication/protocol.ts'
-import { useSmallWants } from './replication/replicator.ts'
 import { HypercoreSession, MAX_SUGGESTED_BLOCK_SIZE, type SessionParent } from './session.ts'
 import {
   ByteStream,

@@ -86,7 +86,7 @@ export class Peer implements HypercorePeer {
   lengthAcked = 0
   readonly remote = new RemoteBitfield()
   readonly inflight = new Map<number, Inflight>()
-  /** The request window filled up and has not drained by a refill's worth yet (the replicator's). */
+  /** The request window filled up and has not drained by a refill's worth yet (`peer-choice.ts`). */
   windowFull = false
   /** Block indexes this peer answered "not available" for (don't ask again until it announces). */
   readonly notAvailable = new Set<number>()

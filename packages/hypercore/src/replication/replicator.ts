@@ -3,14 +3,16 @@
  * waiting `get`s, downloads and eager (non-sparse) mode; upgrades follow any peer that is ahead on
  * our fork; a peer on a newer fork triggers a reorg (`reorg.ts`). Requests are spread over peers
  * that have the block, bounded per peer, timed out and retried elsewhere. Verified data is
- * committed by the core. It also settles `update()` waits and drives sparse seeks.
+ * committed by the core. It also settles `update()` waits and drives sparse seeks. Whom to ask is
+ * `peer-choice.ts`.
  */
 import type { Core } from '../core.ts'
 import { HypercoreError, ProtocolError } from '../errors.ts'
 import { isUnconnectedProof } from '../merkle/verify.ts'
 import { Download, type DownloadRange } from './download.ts'
-import { type DataMessage, proofOf, type RequestMessage, MESSAGE_TYPES as T } from './messages.ts'
+import { type DataMessage, proofOf, type RequestMessage } from './messages.ts'
 import type { Inflight, Peer } from './peer.ts'
+import { currentWantWindow, RequestWindow, WhoHas } from './peer-choice.ts'
 import { PromisedNodes } from './promised.ts'
 import { fetchFork } from './reorg.ts'
 import { seekBytes } from './seek.ts'
@@ -23,25 +25,8 @@ export interface ReplicatorOptions {
   requestTimeout?: number
 }
 
-/** `want` windows: aligned, a power of two within hypercore's accepted [32, 2^21]. */
-const DEFAULT_WANT_WINDOW = 32768
-/** hypercore 11's `SMALL_WANTS` feature flag: 128 bitfield words per want. */
-export const SMALL_WANT_WINDOW = 4096
-let WANT_WINDOW = DEFAULT_WANT_WINDOW
-
-/** Sets the want window of every replicator (`Hypercore.enable(Hypercore.SMALL_WANTS)`). */
-export function useSmallWants(small: boolean): void {
-  WANT_WINDOW = small ? SMALL_WANT_WINDOW : DEFAULT_WANT_WINDOW
-}
 /** Candidates looked at per scheduling pass, so one pass stays cheap. */
 const SCAN_LIMIT = 4096
-/**
- * A peer whose request window filled up takes more download requests only once this many of them
- * came back, and then that many at once — one message of requests per refill, not one per answer.
- * Over a WebRTC data channel, a message each way per answer cost as much CPU as the blocks
- * themselves. A `get` someone waits for is still asked for at once.
- */
-const REFILL = 32
 /** Marks a block whose request is being prepared. */
 const RESERVED = {} as Inflight
 
@@ -55,8 +40,8 @@ export class Replicator {
   downloading = true
   readonly requestTimeout: number
   readonly maxInflight: number
-  /** A full window takes download requests again at this many in flight. */
-  readonly #refillAt: number
+  readonly #window: RequestWindow
+  readonly #whoHas = new WhoHas()
   readonly extensions = new Map<string, ExtensionHandlers>()
   readonly #downloads = new Set<Download>()
   readonly #inflightBlocks = new Map<number, Inflight>()
@@ -80,7 +65,7 @@ export class Replicator {
   constructor(core: Core, opts: ReplicatorOptions = {}) {
     this.core = core
     this.maxInflight = opts.maxInflight ?? 256
-    this.#refillAt = this.maxInflight - Math.min(REFILL, Math.ceil(this.maxInflight / 2))
+    this.#window = new RequestWindow(this.maxInflight)
     this.requestTimeout = opts.requestTimeout ?? 20_000
     // waiting gets are read from the core's waiters, so gets issued before this replicator
     // existed (before the first replicate()) are fetched too
@@ -362,7 +347,7 @@ export class Replicator {
         core: this.core,
         peers: this.peers,
         nextPass: (s) => this.#nextPass(s),
-        askWhoHas: (index) => this.#askWhoHas(index),
+        askWhoHas: (index) => this.#whoHas.ask(this.peers, index),
         ask: (peer, message, kind) => this.#ask(peer, message, kind)
       },
       bytes,
@@ -411,16 +396,16 @@ export class Replicator {
         core,
         peers: this.peers,
         downloads: this.#downloads,
-        wantWindow: WANT_WINDOW,
-        askWhoHas: (index) => this.#askWhoHas(index)
+        wantWindow: currentWantWindow(),
+        askWhoHas: (index) => this.#whoHas.ask(this.peers, index)
       })
       for (const index of wanted) {
         if (++scanned > SCAN_LIMIT) break
         if (index >= core.length) continue
         if (core.has(index) || this.#inflightBlocks.has(index)) continue
-        const peer = this.#peerFor(index, !core.waiters.has(index))
+        const peer = this.#window.peerFor(this.peers, core.fork, index, !core.waiters.has(index))
         if (peer === null) {
-          this.#askWhoHas(index)
+          this.#whoHas.ask(this.peers, index)
           continue
         }
         if (peer === undefined) break // every peer is at capacity
@@ -429,52 +414,6 @@ export class Replicator {
       }
     } finally {
       for (const p of cork) p.channel.uncork()
-    }
-  }
-
-  /**
-   * The least busy peer that has `index`; null if none has it, undefined if all are busy. For a
-   * download (`refill`), a peer whose window filled up is busy until it has room for REFILL.
-   */
-  #peerFor(index: number, refill: boolean): Peer | null | undefined {
-    let best: Peer | null = null
-    let busy = false
-    for (const p of this.peers) {
-      if (
-        !p.remoteOpened ||
-        p.remoteFork !== this.core.fork ||
-        !p.remote.has(index) ||
-        p.notAvailable.has(index) ||
-        !p.canRequest(index)
-      )
-        continue
-      const inflight = p.inflight.size
-      if (inflight >= this.maxInflight) p.windowFull = true
-      else if (inflight <= this.#refillAt) p.windowFull = false
-      if (inflight >= this.maxInflight || (refill && p.windowFull)) {
-        busy = true
-        continue
-      }
-      if (best === null || p.inflight.size < best.inflight.size) best = p
-    }
-    return best ?? (busy ? undefined : null)
-  }
-
-  #wantSent = new WeakMap<Peer, Set<number>>()
-
-  /** Asks peers that may have `index` (they are long enough) for their bitfield around it. */
-  #askWhoHas(index: number): void {
-    const window = Math.floor(index / WANT_WINDOW)
-    for (const p of this.peers) {
-      if (p.remoteLength <= index || p.remote.has(index)) continue
-      let sent = this.#wantSent.get(p)
-      if (!sent) {
-        sent = new Set()
-        this.#wantSent.set(p, sent)
-      }
-      if (sent.has(window)) continue
-      sent.add(window)
-      p.channel.send(T.want, { start: window * WANT_WINDOW, length: WANT_WINDOW })
     }
   }
 
@@ -536,13 +475,7 @@ export class Replicator {
     const core = this.core
     if (this.#upgrade !== null || this.#reorging) return
     if (!core.eagerUpgrade && !this.#upgradeWanted()) return
-    let best: Peer | null = null
-    for (const p of this.peers) {
-      if (!p.remoteOpened || p.remoteFork !== core.fork || p.remoteLength <= core.length) continue
-      if (!p.remoteCanUpgrade || p.lengthAcked !== core.length || p.inflight.size >= this.maxInflight)
-        continue
-      if (best === null || p.remoteLength > best.remoteLength) best = p
-    }
+    const best = this.#window.upgradePeer(this.peers, core)
     if (best === null) return
     // as hypercore does, a get waiting past our length rides on the upgrade: one round trip
     // brings the new length and the block (its proof hangs off the new roots, so nodes = 0)
