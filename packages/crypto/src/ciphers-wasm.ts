@@ -117,7 +117,7 @@ export class KernelCiphers {
   }
 
   /** One secretstream pull with `state` (updated in place only if the message authenticates). */
-  streamPull(state: Uint8Array, ciphertext: Uint8Array): PullResult {
+  streamPull(state: Uint8Array, ciphertext: Uint8Array, out?: Uint8Array): PullResult {
     const clen = ciphertext.byteLength
     if (clen < 17) throw new DecryptionError('secretstream message is shorter than 17 bytes')
     const b = this.base
@@ -133,7 +133,10 @@ export class KernelCiphers {
     }
     state.set(u8.subarray(b, b + STATE_BYTES))
     this.wipe(STATE_BYTES)
-    return { message: u8.slice(m, m + clen - 17), tag }
+    // the ciphertext was copied in above, so `out` may overlap it
+    if (out === undefined) return { message: u8.slice(m, m + clen - 17), tag }
+    out.set(u8.subarray(m, m + clen - 17))
+    return { message: out, tag }
   }
 
   xsalsa20Xor(data: Uint8Array, nonce: Uint8Array, key: Uint8Array, out: Uint8Array): Uint8Array {
@@ -195,7 +198,7 @@ class KernelSecretStream implements SecretStreamState {
     return this.ciphers.streamPush(this.state, message, tag, out)
   }
 
-  pull(ciphertext: Uint8Array): PullResult {
-    return this.ciphers.streamPull(this.state, ciphertext)
+  pull(ciphertext: Uint8Array, out?: Uint8Array): PullResult {
+    return this.ciphers.streamPull(this.state, ciphertext, out)
   }
 }

@@ -103,10 +103,21 @@ export class SecretStreamPull {
   /**
    * Decrypts and authenticates the next message. Throws `DecryptionError` on a forged, reordered
    * or truncated message; the stream state is then unchanged.
+   *
+   * `out`, if given, must be exactly `ciphertext.byteLength − 17` bytes and becomes the message:
+   * either apart from the ciphertext, or the ciphertext's own message bytes
+   * (`ciphertext.subarray(1, -16)`), decrypting in place as the real secret-stream does with what
+   * it receives. On a failure `out` holds nothing of the message.
    */
-  pull(ciphertext: Uint8Array): PullResult {
+  pull(ciphertext: Uint8Array, out?: Uint8Array): PullResult {
     assertBytes(ciphertext, 'ciphertext')
-    return this.state.pull(ciphertext)
+    if (out !== undefined) {
+      assertSize(out, Math.max(0, ciphertext.byteLength - SECRETSTREAM_ABYTES), 'out')
+      if (overlapsElsewhere(out, ciphertext)) {
+        throw new InvalidArgumentError('out must be apart from the ciphertext or exactly its message bytes')
+      }
+    }
+    return this.state.pull(ciphertext, out)
   }
 }
 
@@ -143,4 +154,13 @@ export function secretboxOpenEasy(box: Uint8Array, nonce: Uint8Array, key: Uint8
   assertSize(nonce, 24, 'nonce')
   assertSize(key, 32, 'key')
   return activePrimitives().secretboxOpenEasy(box, nonce, key)
+}
+
+/** Whether `out` shares bytes with `ciphertext` other than as its message bytes (bytes 1…−16). */
+function overlapsElsewhere(out: Uint8Array, ciphertext: Uint8Array): boolean {
+  if (out.buffer !== ciphertext.buffer || out.byteLength === 0) return false
+  const apart =
+    out.byteOffset + out.byteLength <= ciphertext.byteOffset ||
+    ciphertext.byteOffset + ciphertext.byteLength <= out.byteOffset
+  return !apart && out.byteOffset !== ciphertext.byteOffset + 1
 }

@@ -109,7 +109,7 @@ export class JsSecretStream implements SecretStreamState {
     return result
   }
 
-  pull(ciphertext: Uint8Array): PullResult {
+  pull(ciphertext: Uint8Array, out?: Uint8Array): PullResult {
     if (ciphertext.byteLength < ABYTES)
       throw new DecryptionError('secretstream message is shorter than 17 bytes')
     const mlen = ciphertext.byteLength - ABYTES
@@ -127,7 +127,8 @@ export class JsSecretStream implements SecretStreamState {
     let diff = 0
     for (let i = 0; i < 16; i++) diff |= mac[i]! ^ ciphertext[1 + mlen + i]!
     if (diff !== 0) throw new DecryptionError('secretstream message failed authentication')
-    const message = chacha20(this.k, this.nonce, c, new Uint8Array(mlen), 2)
+    // `out` is either apart from the ciphertext or exactly its message bytes (chacha20 in place)
+    const message = chacha20(this.k, this.nonce, c, out ?? new Uint8Array(mlen), 2)
     this.advance(mac, tag)
     return { message, tag }
   }

@@ -67,7 +67,8 @@ export interface Hasher {
 /** The state of one direction of a secretstream. */
 export interface SecretStreamState {
   push(message: Uint8Array, tag: number, out: Uint8Array | undefined): Uint8Array
-  pull(ciphertext: Uint8Array): PullResult
+  /** `out`, if given, gets the message (it may be the ciphertext's own bytes 1…−16: in place). */
+  pull(ciphertext: Uint8Array, out?: Uint8Array): PullResult
 }
 
 /** Signatures, Noise DH and AEADs. Arguments are already validated. */

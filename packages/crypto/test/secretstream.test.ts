@@ -76,6 +76,41 @@ for (const setup of BACKENDS) {
       }
     })
 
+    it('pulls into `out`, apart or in place over the ciphertext; a forgery leaves `out` untouched (seed 35)', () => {
+      const r = rng(35)
+      const key = r.bytes(32)
+      const push = nativePush(key)
+      const pull = new c.SecretStreamPull(key, push.header)
+      for (let i = 0; i < 100; i++) {
+        const m = r.bytes(r.length(400))
+        const ct = push.push(m, c.TAG_MESSAGE)
+        const forged = ct.slice()
+        forged[r.int(forged.byteLength)]! ^= 1 << r.int(8)
+        const apart = new Uint8Array(m.byteLength).fill(0xee)
+        expect(() => pull.pull(forged, apart)).toThrow(c.DecryptionError)
+        expect(apart.every((x) => x === 0xee)).toBe(true)
+        if (i % 2 === 0) {
+          expect(pull.pull(ct, apart).message).toBe(apart)
+          expect(hex(apart)).toBe(hex(m))
+        } else {
+          const inPlace = ct.subarray(1, ct.byteLength - 16)
+          expect(pull.pull(ct, inPlace).message).toBe(inPlace)
+          expect(hex(inPlace)).toBe(hex(m))
+        }
+      }
+    })
+
+    it('rejects an `out` of the wrong size or overlapping the ciphertext elsewhere', () => {
+      const key = new Uint8Array(32).fill(1)
+      const push = nativePush(key)
+      const pull = new c.SecretStreamPull(key, push.header)
+      const ct = push.push(new Uint8Array(100).fill(5), c.TAG_MESSAGE)
+      expect(() => pull.pull(ct, new Uint8Array(99))).toThrow(c.InvalidSizeError)
+      expect(() => pull.pull(ct, ct.subarray(0, 100))).toThrow(c.InvalidArgumentError)
+      expect(() => pull.pull(ct, ct.subarray(2, 102))).toThrow(c.InvalidArgumentError)
+      expect(hex(pull.pull(ct, ct.subarray(1, 101)).message)).toBe(hex(new Uint8Array(100).fill(5)))
+    })
+
     it('the same key and forced header give the same stream (seed 33)', () => {
       const r = rng(33)
       const key = r.bytes(32)

@@ -92,7 +92,8 @@ export class PendingCommits {
         ops.push(core.storage.putTreeNode(node))
       }
       if (it.block && !core.bitfield.get(it.block.index)) {
-        ops.push(core.storage.putBlock(it.block.index, it.block.value))
+        // a block from the wire is ours (a received chunk is its listener's): the store may keep it
+        ops.push(core.storage.putBlock(it.block.index, it.block.value, true))
         core.bitfield.set(it.block.index, true)
         newBits.add(it.block.index)
       }
@@ -126,7 +127,8 @@ export class PendingCommits {
         for (const snap of core.snapshots)
           if (it.block.index < snap.validLength) snap.later.add(it.block.index)
         core.emit('download', it.block.index, it.block.value.byteLength, it.from, it.request)
-        core.waiters.resolve(it.block.index, it.block.value)
+        // the store may hold these very bytes: whoever waited gets a copy to do with as they like
+        if (core.waiters.has(it.block.index)) core.waiters.resolve(it.block.index, it.block.value.slice())
       }
       it.resolve(true)
     }

@@ -423,7 +423,8 @@ export class Core extends Emitter<CoreEvents> {
   async cachedBlockProofs(reqs: readonly RequestLike[]): Promise<(Proof | null)[]> {
     const indexes: number[] = []
     for (const r of reqs) indexes.push(r.block!.index)
-    const values = await this.storage.getBlocks(indexes)
+    // borrowed: each is only copied into the answer being encoded
+    const values = await this.storage.getBlocks(indexes, true)
     const out = new Array<Proof | null>(reqs.length)
     for (let i = 0; i < reqs.length; i++) {
       const r = reqs[i]!

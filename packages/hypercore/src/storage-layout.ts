@@ -269,10 +269,12 @@ export class CoreStorage {
     return this.storage.get('blocks', this.indexKey(index))
   }
 
-  getBlocks(indexes: number[]): Promise<(Uint8Array | null)[]> {
+  /** `borrow`: the caller only reads the blocks and lets go (see `ReadOptions.borrow`). */
+  getBlocks(indexes: number[], borrow = false): Promise<(Uint8Array | null)[]> {
     return this.storage.getMany(
       'blocks',
-      indexes.map((i) => this.indexKey(i))
+      indexes.map((i) => this.indexKey(i)),
+      { borrow }
     )
   }
 
@@ -323,8 +325,9 @@ export class CoreStorage {
     return { type: 'put', store: 'local', key: this.#namedKey(name), value: encode(namedState, state) }
   }
 
-  putBlock(index: number, value: Uint8Array): BatchOp {
-    return { type: 'put', store: 'blocks', key: this.indexKey(index), value }
+  /** `owned`: `value` is given away (see `PutOp.owned`) — a block that arrived from a peer. */
+  putBlock(index: number, value: Uint8Array, owned = false): BatchOp {
+    return { type: 'put', store: 'blocks', key: this.indexKey(index), value, owned }
   }
 
   /** Deletes blocks `[start, end)` (end may be Infinity). */

@@ -30,6 +30,25 @@ describe('replication ours ⇄ ours', () => {
     await reader.close()
   })
 
+  it('gives a get that waited for a download its own copy: changing it leaves the stored block as it was', async () => {
+    const writer = new Hypercore(openMemoryStorage())
+    // 40 kB blocks travel one per frame, so the reader's store keeps them as they arrived
+    const blocks = Array.from({ length: 4 }, (_, i) => new Uint8Array(40_000).fill(i + 1))
+    await writer.append(blocks)
+    const reader = new Hypercore(openMemoryStorage(), writer.key!)
+    await reader.ready()
+    const close = connect(writer, reader)
+    const got = (await reader.get(2, { timeout: 5000 }))!
+    expect(got).toEqual(blocks[2])
+    got.fill(0)
+    expect(await reader.get(2, { wait: false })).toEqual(blocks[2])
+    await reader.download({ start: 0, end: 4 }).done()
+    for (let i = 0; i < 4; i++) expect(await reader.get(i, { wait: false })).toEqual(blocks[i])
+    close()
+    await writer.close()
+    await reader.close()
+  })
+
   it('replicates a core that is not open yet, on either side, losing nothing sent meanwhile', async () => {
     const writer = await writerWith(300)
     // a writer reopened from its storage root and a new reader, both replicating before `ready`

@@ -2,7 +2,9 @@
  * The in-memory adapter: the reference implementation of the contract, and the fast store for
  * unit tests. A named root lives for the whole process, so opening the same name again (after a
  * close, or read-only alongside a writer) sees the same data, like reopening a directory. Unnamed
- * roots are private to their opener.
+ * roots are private to their opener. Values are copied in and out, except those given away
+ * (`owned` puts) or borrowed (`getMany` with `borrow`): a replicating peer's blocks then cross it
+ * without a copy each way.
  */
 import { StorageClosedError, StorageLockedError, StorageReadOnlyError } from './errors.ts'
 import {
@@ -24,6 +26,8 @@ import {
   type BatchOp,
   type KeyRange,
   type OpenOptions,
+  type PutOp,
+  type ReadOptions,
   STORE_NAMES,
   type Storage,
   type StorageChange,
@@ -107,6 +111,16 @@ function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | 
   return out
 }
 
+/**
+ * Whether a put's value is kept as given instead of copied: it was given away (`owned`) and fills
+ * at least a quarter of its buffer, so keeping it holds at most four times its bytes. (A replicated
+ * 16 KiB block shares a decrypted frame with the two or three others of its batch; a small view
+ * into a large received chunk is copied.)
+ */
+function keepsAsGiven(op: PutOp): boolean {
+  return op.owned === true && op.value.byteLength * 4 >= op.value.buffer.byteLength
+}
+
 class MemoryStorage implements Storage {
   readonly name: string
   readonly readOnly: boolean
@@ -135,7 +149,11 @@ class MemoryStorage implements Storage {
     return value === undefined ? null : value.slice()
   }
 
-  async getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]> {
+  async getMany(
+    store: StoreName,
+    keys: readonly Uint8Array[],
+    opts?: ReadOptions
+  ): Promise<(Uint8Array | null)[]> {
     this.#assertOpen()
     const map = this.#root.stores[storeIndex(store)]!
     const found = new Array<Uint8Array | undefined>(keys.length)
@@ -143,7 +161,8 @@ class MemoryStorage implements Storage {
       assertBytes(keys[i], 'key')
       found[i] = map.get(binaryKey(keys[i]!))
     }
-    const copies = copyPacked(found)
+    // stored values never change in place (a put replaces them), so a borrower may read them as they are
+    const copies = opts?.borrow === true ? found : copyPacked(found)
     const out = new Array<Uint8Array | null>(keys.length)
     for (let i = 0; i < keys.length; i++) out[i] = copies[i] ?? null
     return out
@@ -183,11 +202,11 @@ class MemoryStorage implements Storage {
     assertBatch(ops)
     if (ops.length === 0) return
     const stores = this.#root.stores
-    const values = copyPacked(ops.map((op) => (op.type === 'put' ? op.value : undefined)))
+    const values = copyPacked(ops.map((op) => (op.type === 'put' && !keepsAsGiven(op) ? op.value : undefined)))
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
       const map = stores[storeIndex(op.store)]!
-      if (op.type === 'put') map.set(binaryKey(op.key), values[i]!)
+      if (op.type === 'put') map.set(binaryKey(op.key), values[i] ?? op.value)
       else if (op.type === 'del') map.delete(binaryKey(op.key))
       else map.deleteRange(binaryKey(op.gte), binaryKey(op.lt))
     }

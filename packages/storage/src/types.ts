@@ -53,6 +53,12 @@ export interface PutOp {
   key: Uint8Array
   /** Its new value. */
   value: Uint8Array
+  /**
+   * True gives `value` away: the caller will never change its bytes (or those around it in its
+   * buffer), so a storage that keeps values in memory may keep this one as it is instead of a copy
+   * (bytes that arrived from a peer and were verified). Default false: the value is copied.
+   */
+  owned?: boolean
 }
 
 /** Removes `key` from `store` (no-op if absent). */
@@ -108,6 +114,16 @@ export interface OpenOptions {
   lock?: LockMode
 }
 
+/** Options of {@link Storage.getMany}. */
+export interface ReadOptions {
+  /**
+   * True promises not to change the values returned (to read them and let go: a peer sending
+   * blocks), so a storage that keeps values in memory may hand out its own bytes instead of
+   * copies. Default false: fresh copies.
+   */
+  borrow?: boolean
+}
+
 /** Reported to {@link Storage.onChange} listeners after another opener committed a batch. */
 export interface StorageChange {
   /** The stores the batch touched. */
@@ -118,7 +134,8 @@ export interface StorageChange {
  * An open storage root.
  *
  * Returned keys and values are fresh copies owned by the caller; keys and values passed in are
- * copied (or encoded) before `write` returns, so callers may reuse their buffers.
+ * copied (or encoded) before `write` returns, so callers may reuse their buffers — unless the
+ * caller gives a value away (`PutOp.owned`) or borrows what it reads (`ReadOptions.borrow`).
  *
  * Range reads walk in pages: every entry yielded was committed, no key is yielded twice and order
  * is strict, but a batch committed while a range is being consumed may or may not be seen by it.
@@ -135,7 +152,7 @@ export interface Storage {
   /** The value of `key` in `store`, or null. */
   get(store: StoreName, key: Uint8Array): Promise<Uint8Array | null>
   /** The values of `keys` in `store` (null where absent), read consistently in one go. */
-  getMany(store: StoreName, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>
+  getMany(store: StoreName, keys: readonly Uint8Array[], opts?: ReadOptions): Promise<(Uint8Array | null)[]>
   /** Entries of `store` in key order (or reverse), bounded by `range`. */
   range(store: StoreName, range?: KeyRange): AsyncIterableIterator<[key: Uint8Array, value: Uint8Array]>
   /** Applies `ops` atomically, in order. Resolves once acknowledged (see {@link Durability}). */

@@ -386,6 +386,30 @@ export function defineConformanceSuite(label: string, target: ConformanceTarget)
         ])
       }))
 
+    it('stores given-away values and serves borrowed reads with the same bytes as plain ones', () =>
+      withStorage(async (st) => {
+        const whole = s('a value of its own')
+        const big = new Uint8Array(4096).fill(7)
+        big.set(s('a small view'), 100)
+        const small = big.subarray(100, 112)
+        await st.write([
+          { type: 'put', store: 'blocks', key: s('whole'), value: whole, owned: true },
+          { type: 'put', store: 'blocks', key: s('small'), value: small, owned: true },
+          { type: 'put', store: 'blocks', key: s('plain'), value: s('copied in'), owned: false }
+        ])
+        const keys = [s('whole'), s('small'), s('plain'), s('absent')]
+        const expected = ['a value of its own', 'a small view', 'copied in', null]
+        expect((await st.getMany('blocks', keys, { borrow: true })).map(text)).toEqual(expected)
+        const copies = await st.getMany('blocks', keys)
+        expect(copies.map(text)).toEqual(expected)
+        for (const c of copies) c?.fill(0) // plain reads are the caller's, whatever was borrowed
+        ;(await st.get('blocks', s('whole')))!.fill(0)
+        expect((await st.getMany('blocks', keys, { borrow: true })).map(text)).toEqual(expected)
+        expect((await collect(st.range('blocks'))).map(([, v]) => v)).toEqual(
+          ['copied in', 'a small view', 'a value of its own'].map((t) => hex(s(t)))
+        )
+      }))
+
     it('stores large values and many keys', () =>
       withStorage(async (st) => {
         const big = new Uint8Array(3 * 1024 * 1024 + 17)

@@ -67,6 +67,8 @@ export interface PeerDataChannel {
   bufferedAmountLowThreshold?: number
   /** Sends one binary or text message. */
   send(data: Uint8Array<ArrayBuffer> | string): void
+  /** simple-peer's own `message` handler (it wraps each message and pushes it through its stream). */
+  onmessage: ((event: { data: unknown }) => void) | null
   /** Listens for `message` (binary data arrives as `ArrayBuffer`: simple-peer sets `binaryType`). */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
   /** Listens for `bufferedamountlow`. */

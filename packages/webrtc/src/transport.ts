@@ -91,8 +91,10 @@ export class PeerDuplex extends Duplex {
     this.#channel = channel
     const lowEvent = typeof channel.bufferedAmountLowThreshold === 'number'
     this.#highWaterMark = opts.highWaterMark ?? (lowEvent ? HIGH_WATER_MARK : POLLED_HIGH_WATER_MARK)
-    // messages are read off the channel itself; simple-peer's own readable side is left flowing
-    // into nothing, so it buffers none of them
+    // messages are read off the channel itself. simple-peer's own handler goes: it wrapped every
+    // message in a Buffer and pushed it through a readable stream nobody reads (a tenth of a
+    // downloading tab's main thread); what it buffered before flows into nothing
+    channel.onmessage = null
     channel.addEventListener('message', (e) => this.#onMessage(e.data))
     peer.resume()
     if (lowEvent) {

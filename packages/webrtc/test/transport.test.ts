@@ -31,6 +31,25 @@ describe('Duplex conformance: simple-peer data channel (wrtc)', () => {
 })
 
 describe('PeerDuplex', () => {
+  it("takes the channel's messages from simple-peer: its own stream sees none of them", async () => {
+    const { a, b } = await connectedPeers()
+    let seenBySimplePeer = 0
+    b.peer.on('data', () => seenBySimplePeer++)
+    const got = new Promise<number>((resolve) => {
+      let n = 0
+      b.on('data', (chunk) => {
+        n += chunk.byteLength
+        if (n === 50_000) resolve(n)
+      })
+    })
+    for (let i = 0; i < 50; i++) a.write(new Uint8Array(1000).fill(i))
+    expect(await got).toBe(50_000)
+    await new Promise((r) => setTimeout(r, 20)) // simple-peer pushes through its stream on a later tick
+    expect(seenBySimplePeer).toBe(0)
+    a.destroy()
+    b.destroy()
+  })
+
   it('sends small writes of one turn as full 16 KiB messages, the tail at the end of the turn, in order', async () => {
     const { a, b } = await connectedPeers()
     const channel = a.peer._channel!

@@ -8,7 +8,10 @@ import { Emitter } from '@orchard/events'
 
 /** The events of a {@link Duplex}, name → listener arguments. */
 export interface DuplexEvents {
-  /** A chunk arrived (for message streams: exactly one message). */
+  /**
+   * A chunk arrived (for message streams: exactly one message). It is the listener's: the
+   * transport never reads or reuses it again, so a secret-stream decrypts in place in it.
+   */
   data: [chunk: Uint8Array]
   /** The write buffer emptied after `write` returned false. */
   drain: []
@@ -42,7 +45,8 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
 
   /**
    * Sends `chunk`; false when the caller should wait for `drain`. The transport may keep `chunk`
-   * until it is sent (as a Node stream does): the caller must not change its bytes afterwards.
+   * until it is sent (as a Node stream does), or hand it to the remote's listener as it is (an
+   * in-memory pipe): the caller gives it away and must neither change nor rely on its bytes after.
    */
   abstract write(chunk: Uint8Array): boolean
 

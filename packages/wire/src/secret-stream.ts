@@ -280,7 +280,8 @@ export class SecretStream extends Duplex {
       throw new WireError('INVALID_FRAME', 'an encrypted frame is shorter than its tag')
     let message: Uint8Array
     try {
-      message = this.#pull!.pull(f).message
+      // in place, as the real secret-stream does: a received chunk is ours (the `Duplex` contract)
+      message = this.#pull!.pull(f, f.subarray(1, f.byteLength - SECRETSTREAM_ABYTES + 1)).message
     } catch (err) {
       throw new WireError('DECRYPTION_FAILED', 'a message failed authentication', { cause: err })
     }

@@ -103,6 +103,34 @@ describe('secret-stream delivery', () => {
   })
 })
 
+describe('secret-stream decryption in place', () => {
+  it('hands out each message as a view of the chunk it arrived in, over bytes that held its ciphertext', async () => {
+    const [x, y] = memoryPair()
+    const a = new SecretStream(true, x)
+    const received: Uint8Array[] = []
+    y.on('data', (chunk) => received.push(chunk)) // sees every chunk, before the secret-stream does
+    const b = new SecretStream(false, y)
+    await Promise.all([a.opened, b.opened])
+    const sent = [new Uint8Array(3000).fill(9), new TextEncoder().encode('second')]
+    const messages: Uint8Array[] = []
+    const got = new Promise<void>((resolve) =>
+      b.on('data', (m) => {
+        if (messages.push(m) === sent.length) resolve()
+      })
+    )
+    for (const m of sent) a.write(m)
+    await got
+    expect(messages.map(hex)).toEqual(sent.map(hex))
+    const last = received.slice(-sent.length)
+    for (let i = 0; i < sent.length; i++) {
+      // frame: uint24 length ‖ encrypted tag ‖ message ‖ MAC — the message sits at byte 4
+      expect(messages[i]!.buffer).toBe(last[i]!.buffer)
+      expect(messages[i]!.byteOffset).toBe(last[i]!.byteOffset + 4)
+    }
+    a.destroy()
+  })
+})
+
 describe('secret-stream inbox order', () => {
   it('delivers kept messages before ones that arrive while the first listener is being added', async () => {
     const [x, y] = memoryPair()
