@@ -202,7 +202,9 @@ class MemoryStorage implements Storage {
     assertBatch(ops)
     if (ops.length === 0) return
     const stores = this.#root.stores
-    const values = copyPacked(ops.map((op) => (op.type === 'put' && !keepsAsGiven(op) ? op.value : undefined)))
+    const values = copyPacked(
+      ops.map((op) => (op.type === 'put' && !keepsAsGiven(op) ? op.value : undefined))
+    )
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
       const map = stores[storeIndex(op.store)]!

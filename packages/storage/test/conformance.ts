@@ -402,7 +402,8 @@ export function defineConformanceSuite(label: string, target: ConformanceTarget)
         expect((await st.getMany('blocks', keys, { borrow: true })).map(text)).toEqual(expected)
         const copies = await st.getMany('blocks', keys)
         expect(copies.map(text)).toEqual(expected)
-        for (const c of copies) c?.fill(0) // plain reads are the caller's, whatever was borrowed
+        // plain reads are the caller's, whatever was borrowed
+        for (const c of copies) c?.fill(0)
         ;(await st.get('blocks', s('whole')))!.fill(0)
         expect((await st.getMany('blocks', keys, { borrow: true })).map(text)).toEqual(expected)
         expect((await collect(st.range('blocks'))).map(([, v]) => v)).toEqual(
