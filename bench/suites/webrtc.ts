@@ -16,8 +16,13 @@
  *
  * So ratio = replication MB/s ÷ raw channel MB/s, the share of the channel replication gets (goal
  * ≥ 0.8×). Both are timed on the receiving tab, from the first byte (raw) or the first request
- * (replication) to the last block; payload bytes only. Each workload runs ROUNDS times,
- * alternating, and the best of each is kept (the machine is shared).
+ * (replication) to the last block; payload bytes only. Each workload runs ROUNDS times, raw and
+ * replication alternating, and the row compares their medians (a round's raw figure is its faster
+ * write size). Medians, not bests: on this 2-core machine the raw channel's rate has a long upper
+ * tail (16 KiB, 14 rounds in a row: 22.7–38.7 MB/s, median 28; replication 20.7–28.8, median 24),
+ * so a best-of-N compares one lucky raw transfer with replication's typical best and falls as N
+ * grows, and a stalled transfer (SCTP waits ~2 s about one time in five, raw or not) moves a
+ * median less than a mean. The bests are reported beside the row.
  *
  * Blocks of 64 KiB are left out: a message above 16 KiB is cut into 16 KiB messages by the
  * transport anyway, so the 16 KiB row already measures the channel at its largest messages.
@@ -27,7 +32,7 @@ import type { Page } from 'playwright-core'
 import { type Namespace, pageCall, startNamespace } from '../../packages/swarm/test/netns/harness.ts'
 import type { BenchContext } from '../harness.ts'
 
-const ROUNDS = 3
+const ROUNDS = 5
 const WORKLOADS = [
   { count: 4000, size: 4 * 1024, label: '4 000 × 4 KiB' },
   { count: 1000, size: 16 * 1024, label: '1 000 × 16 KiB' }
@@ -70,6 +75,12 @@ async function replication(ns: Namespace, a: Page, b: Page, count: number, size:
   return (count * size) / 1e6 / (ms / 1000)
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 export default async function webrtc(ctx: BenchContext): Promise<void> {
   const ns = await startNamespace(fileURLToPath(new URL('../webrtc/page.ts', import.meta.url)))
   try {
@@ -77,23 +88,30 @@ export default async function webrtc(ctx: BenchContext): Promise<void> {
     const b = await ns.openTab()
     for (const w of WORKLOADS) {
       const bytes = w.count * w.size
-      let rawBlocks = 0
-      let rawMax = 0
-      let repl = 0
+      const rawBlocks: number[] = []
+      const rawMax: number[] = []
+      const raw: number[] = []
+      const repl: number[] = []
       for (let round = 0; round < ROUNDS; round++) {
-        rawBlocks = Math.max(rawBlocks, await rawChannel(ns, a, b, w.count, w.size))
+        rawBlocks.push(await rawChannel(ns, a, b, w.count, w.size))
         if (w.size !== MAX_MESSAGE) {
-          rawMax = Math.max(rawMax, await rawChannel(ns, a, b, bytes / MAX_MESSAGE, MAX_MESSAGE))
+          rawMax.push(await rawChannel(ns, a, b, bytes / MAX_MESSAGE, MAX_MESSAGE))
         }
-        repl = Math.max(repl, await replication(ns, a, b, w.count, w.size))
+        raw.push(Math.max(rawBlocks.at(-1)!, rawMax.at(-1) ?? 0))
+        repl.push(await replication(ns, a, b, w.count, w.size))
       }
-      rawMax ||= rawBlocks
+      const extra: Record<string, number> = {
+        'replication best': Math.max(...repl),
+        'raw best': Math.max(...raw),
+        [`raw median, ${w.size / 1024} KiB writes`]: median(rawBlocks)
+      }
+      if (rawMax.length > 0) extra['raw median, 16 KiB writes'] = median(rawMax)
       ctx.report({
-        metric: `tab⇄tab ${w.label}: replication vs raw channel`,
+        metric: `tab⇄tab ${w.label}: replication vs raw channel (medians of ${ROUNDS})`,
         unit: 'MB/s',
-        ours: repl,
-        real: Math.max(rawBlocks, rawMax),
-        extra: { [`raw, ${w.size / 1024} KiB writes`]: rawBlocks, 'raw, 16 KiB writes': rawMax }
+        ours: median(repl),
+        real: median(raw),
+        extra
       })
     }
   } finally {
