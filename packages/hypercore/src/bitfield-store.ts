@@ -32,7 +32,7 @@ export class BitfieldStore {
       }
       store.#stored.add(page)
     }
-    bits.takeDirtyPages()
+    bits.clearDirty()
     return { store, contiguous: Math.min(length, bits.findFirst(false, contiguous)) }
   }
 
@@ -53,7 +53,7 @@ export class BitfieldStore {
   restore(set: Array<[number, number]>, unset: Array<[number, number]> = []): void {
     for (const [s, e] of set) this.bits.setRange(s, e, true)
     for (const [s, e] of unset) this.bits.setRange(s, e, false)
-    this.bits.takeDirtyPages()
+    this.bits.clearDirty()
   }
 
   /** Marks pages `[from, to)` for rewriting (the prefix the head implies shrank below them). */
@@ -66,11 +66,11 @@ export class BitfieldStore {
   /** Storage ops for the dirty pages, given the contiguous prefix the head will record. */
   ops(storage: CoreStorage, contiguous: number): BatchOp[] {
     const ops: BatchOp[] = []
-    for (const [page, bytes] of this.bits.takeDirtyPages()) {
+    for (const page of this.bits.takeDirtyPages()) {
       const pageStart = page * BITS_PER_PAGE
       const firstSet = this.bits.findFirst(true, Math.max(pageStart, contiguous))
       if (firstSet !== -1 && firstSet < pageStart + BITS_PER_PAGE) {
-        ops.push(storage.putBitfieldPage(page, bytes))
+        ops.push(storage.putBitfieldPage(page, this.bits.pageBytes(page)!))
         this.#stored.add(page)
       } else if (this.#stored.delete(page)) {
         ops.push(storage.deleteBitfieldPage(page))

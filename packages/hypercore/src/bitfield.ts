@@ -143,15 +143,26 @@ export class Bitfield {
     return dropped
   }
 
-  /** The pages changed since the last call, with their bytes to persist. */
-  takeDirtyPages(): Array<[pageIndex: number, bytes: Uint8Array]> {
-    const out: Array<[number, Uint8Array]> = []
-    for (const p of this.#dirty) {
-      const page = this.pages.get(p)
-      if (page) out.push([p, encodePage(page)])
-    }
+  /**
+   * The indexes of the pages changed since the last call (or `clearDirty`), to persist: each
+   * page's bytes are encoded by {@link pageBytes} only where it is written.
+   */
+  takeDirtyPages(): number[] {
+    const out: number[] = []
+    for (const p of this.#dirty) if (this.pages.has(p)) out.push(p)
     this.#dirty.clear()
     return out
+  }
+
+  /** Forgets which pages changed (they were persisted another way, or never are). */
+  clearDirty(): void {
+    this.#dirty.clear()
+  }
+
+  /** Page `pageIndex` as the bytes stored for it (a fresh copy), or null if it has no bits set yet. */
+  pageBytes(pageIndex: number): Uint8Array | null {
+    const page = this.pages.get(pageIndex)
+    return page ? encodePage(page) : null
   }
 
   /** The dirty page indexes, without clearing them (to persist after a failed write). */

@@ -112,7 +112,7 @@ export class PendingCommits {
       await core.storage.storage.write(ops)
     } catch (err) {
       for (const i of newBits) core.bitfield.set(i, false)
-      core.bitfield.takeDirtyPages()
+      core.bitfield.clearDirty()
       const failure = new WriteFailedError('downloaded data was not stored', { cause: err })
       for (const it of accepted) it.reject(failure)
       return

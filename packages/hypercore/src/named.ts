@@ -246,7 +246,7 @@ async function adoptBlocks(
     await core.storage.storage.write(ops)
   } catch (err) {
     for (const i of added) core.bitfield.set(i, false)
-    core.bitfield.takeDirtyPages()
+    core.bitfield.clearDirty()
     throw new WriteFailedError('the committed blocks were not stored', { cause: err })
   }
   core.tree.reader.add(nodes)

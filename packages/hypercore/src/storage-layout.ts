@@ -358,8 +358,9 @@ export class CoreStorage {
     return { type: 'delRange', store: 'tree', gte: this.indexKey(start), lt: this.#end() }
   }
 
+  /** `bytes`: the page's fresh encoding (`Bitfield.pageBytes`), given away to the store. */
   putBitfieldPage(page: number, bytes: Uint8Array): BatchOp {
-    return { type: 'put', store: 'bitfield', key: this.#pageKey(page), value: bytes }
+    return { type: 'put', store: 'bitfield', key: this.#pageKey(page), value: bytes, owned: true }
   }
 
   deleteBitfieldPage(page: number): BatchOp {

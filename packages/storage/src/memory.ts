@@ -212,6 +212,7 @@ class MemoryStorage implements Storage {
       else if (op.type === 'del') map.delete(binaryKey(op.key))
       else map.deleteRange(binaryKey(op.gte), binaryKey(op.lt))
     }
+    if (this.#root.handles.size === 1) return // nobody else to tell (a replicating peer's usual case)
     const change: StorageChange = { stores: touchedStores(ops) }
     for (const other of this.#root.handles) if (other !== this) other.#notify(change)
   }

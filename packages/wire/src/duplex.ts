@@ -40,6 +40,14 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
    * socket's `connecting`: a secret-stream on it reports itself opened only once it connected.
    */
   connecting = false
+  /**
+   * True when `write` is done with a chunk by the time it returns (it copied or encrypted it): the
+   * caller may then reuse the buffer, as protomux does with its batch buffer over a secret-stream.
+   * False (the default) when the chunk is given away.
+   */
+  get writesCopied(): boolean {
+    return false
+  }
   #ended = false
   #remoteEnded = false
 

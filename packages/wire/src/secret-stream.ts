@@ -167,6 +167,11 @@ export class SecretStream extends Duplex {
     this.#inboxFlushing = false
   }
 
+  /** Always: a message is encrypted into a frame of its own, or copied until the handshake is done. */
+  override get writesCopied(): boolean {
+    return true
+  }
+
   /** Sends one message (encrypted, framed). */
   write(message: Uint8Array): boolean {
     if (this.destroyed) return false

@@ -4,7 +4,7 @@ import { ready } from '@orchard/crypto'
 import c from 'compact-encoding'
 import RealProtomux from 'protomux'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { memoryPair, Protomux, SecretStream, type WireError } from '../src/index.ts'
+import { type Duplex, memoryPair, Protomux, SecretStream, type WireError } from '../src/index.ts'
 import { toStreamx } from './helpers.ts'
 
 beforeAll(() => ready())
@@ -262,6 +262,42 @@ async function pairRecordingFrames() {
 }
 
 describe('protomux batches', () => {
+  it('encode into the last batch buffer again only over a stream that copies what it is written', async () => {
+    /** The buffers of what a mux on `stream` writes: an open, then three corked rounds. */
+    const buffersWritten = (stream: Duplex) => {
+      const buffers: ArrayBufferLike[] = []
+      const write = stream.write.bind(stream)
+      stream.write = (chunk: Uint8Array) => {
+        buffers.push(chunk.buffer)
+        return write(chunk)
+      }
+      const mux = new Protomux(stream)
+      const ch = mux.createChannel({ protocol: 'orchard/spare', messages: [{ encoding: buffer }] })!
+      ch.open()
+      for (let round = 0; round < 3; round++) {
+        mux.cork()
+        for (let i = 0; i < 3; i++) ch.messages[0]!.send(new Uint8Array(20_000).fill(round) as never)
+        mux.uncork()
+      }
+      return buffers
+    }
+    // a memory pipe hands each chunk to the other side as it is: never written into again
+    const [x] = memoryPair()
+    expect(x.writesCopied).toBe(false)
+    const given = buffersWritten(x)
+    expect(new Set(given).size).toBe(given.length)
+    // a secret-stream encrypts each write into a frame of its own: the batch buffer is free again
+    const [y, z] = memoryPair()
+    const a = new SecretStream(true, y)
+    const b = new SecretStream(false, z)
+    await Promise.all([a.opened, b.opened])
+    expect(a.writesCopied).toBe(true)
+    const copied = buffersWritten(a)
+    expect(copied.length).toBeLessThanOrEqual(given.length) // a kept buffer fits as much or more
+    expect(new Set(copied).size).toBeLessThan(copied.length)
+    a.destroy()
+  })
+
   it('split a corked burst into frames of at most 64 KiB or one larger message (a relay carries frames up to 4 MiB), in order, to the real protomux', async () => {
     const { ours, theirs, frames } = await pairRecordingFrames()
     const got = collector<number>()

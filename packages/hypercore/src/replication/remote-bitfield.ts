@@ -59,13 +59,13 @@ export class RemoteBitfield {
     const nextPage = Math.ceil(length / BITS_PER_PAGE)
     this.#bits.setRange(length, nextPage * BITS_PER_PAGE, false)
     this.#bits.dropPagesFrom(nextPage)
-    this.#bits.takeDirtyPages()
+    this.#bits.clearDirty()
   }
 
   #set(start: number, end: number, value: boolean): void {
     if (value) this.#check(start, end)
     this.#bits.setRange(start, end, value)
-    this.#bits.takeDirtyPages()
+    this.#bits.clearDirty()
   }
 
   #check(start: number, end: number): void {

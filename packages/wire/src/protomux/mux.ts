@@ -71,6 +71,12 @@ export class Protomux {
   #batchChannel = -1
   /** The size of the next batch buffer. */
   #nextBatchBytes = FIRST_BATCH_BYTES
+  /**
+   * A sent batch buffer to encode the next batch into, kept when the stream copies what it is
+   * written (a secret-stream encrypts it into a frame of its own): a replicating writer otherwise
+   * allocated a fresh 64 KiB buffer every few blocks.
+   */
+  #spare: Uint8Array | null = null
   #local: Array<Channel | null> = []
   #free: number[] = []
   #remote: Array<RemoteSlot | null> = []
@@ -190,9 +196,16 @@ export class Protomux {
     }
     if (batch === null) {
       need = 2 + encodingLength(uint, localId) + lengthBytes + length
-      batch = new Uint8Array(Math.max(need, this.#nextBatchBytes))
+      const spare = this.#spare
+      if (spare !== null && spare.byteLength >= Math.max(need, this.#nextBatchBytes)) {
+        batch = spare
+        this.#spare = null
+      } else {
+        batch = new Uint8Array(Math.max(need, this.#nextBatchBytes))
+      }
       this.#batch = batch
-      this.#batchUsed = 1 // batch[0] = 0 (control channel); batch[1] = 0 (batch) is written below
+      batch[0] = 0 // the control channel (a spare holds an old batch); batch[1] = 0 (batch) follows below
+      this.#batchUsed = 1
       this.#batchChannel = -1
     }
     const s: State = { start: this.#batchUsed, end: batch.byteLength, buffer: batch }
@@ -217,6 +230,9 @@ export class Protomux {
     this.#batchChannel = -1
     this.#nextBatchBytes = FIRST_BATCH_BYTES
     this.write(batch.subarray(0, used))
+    if (this.stream.writesCopied && batch.byteLength <= BATCH_BYTES) {
+      if (this.#spare === null || this.#spare.byteLength < batch.byteLength) this.#spare = batch
+    }
   }
 
   /** Control messages go out as `00 ‖ type ‖ payload`, or into the batch as `type ‖ payload`. */
