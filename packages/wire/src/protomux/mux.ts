@@ -69,7 +69,9 @@ export class Protomux {
   #batchUsed = 0
   /** The channel of the batch's last entry (-1: no entry yet). */
   #batchChannel = -1
-  /** The size of the next batch buffer. */
+  /** The bytes the batch being encoded may take (its buffer may be a larger spare). */
+  #batchLimit = 0
+  /** The size of the next batch. */
   #nextBatchBytes = FIRST_BATCH_BYTES
   /**
    * A sent batch buffer to encode the next batch into, kept when the stream copies what it is
@@ -187,7 +189,7 @@ export class Protomux {
     let batch = this.#batch
     // a new channel in a batch is `00 ‖ uint id`; a new batch starts `00 00 ‖ uint id`
     let need = (this.#batchChannel === localId ? 0 : 1 + encodingLength(uint, localId)) + lengthBytes + length
-    if (batch !== null && this.#batchUsed + need > batch.byteLength) {
+    if (batch !== null && this.#batchUsed + need > this.#batchLimit) {
       const used = this.#batchUsed
       this.#sendBatch()
       batch = null
@@ -196,19 +198,23 @@ export class Protomux {
     }
     if (batch === null) {
       need = 2 + encodingLength(uint, localId) + lengthBytes + length
+      // a batch holds what its place in the growth allows, whatever buffer it is encoded into: small
+      // first frames reach the remote sooner, and it starts on them while the rest is encoded
+      const limit = Math.max(need, this.#nextBatchBytes)
       const spare = this.#spare
-      if (spare !== null && spare.byteLength >= Math.max(need, this.#nextBatchBytes)) {
+      if (spare !== null && spare.byteLength >= limit) {
         batch = spare
         this.#spare = null
       } else {
-        batch = new Uint8Array(Math.max(need, this.#nextBatchBytes))
+        batch = new Uint8Array(limit)
       }
       this.#batch = batch
+      this.#batchLimit = limit
       batch[0] = 0 // the control channel (a spare holds an old batch); batch[1] = 0 (batch) follows below
       this.#batchUsed = 1
       this.#batchChannel = -1
     }
-    const s: State = { start: this.#batchUsed, end: batch.byteLength, buffer: batch }
+    const s: State = { start: this.#batchUsed, end: this.#batchLimit, buffer: batch }
     if (this.#batchChannel !== localId) {
       s.buffer[s.start++] = 0
       uint.encode(s, localId)
