@@ -1,5 +1,6 @@
 import { ready } from '@orchard/crypto'
 import { openMemoryStorage } from '@orchard/storage'
+import { memoryPair } from '@orchard/wire'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Hypercore } from '../src/index.ts'
 import { connect } from './memory-link.ts'
@@ -45,6 +46,39 @@ describe('replication ours ⇄ ours', () => {
     await reader.download({ start: 0, end: 4 }).done()
     for (let i = 0; i < 4; i++) expect(await reader.get(i, { wait: false })).toEqual(blocks[i])
     close()
+    await writer.close()
+    await reader.close()
+  })
+
+  it('answers in turns while its transport is full, letting other tasks run in between', async () => {
+    const writer = await writerWith(2000)
+    const reader = new Hypercore(openMemoryStorage(), writer.key!, { valueEncoding: 'utf-8' })
+    await reader.ready()
+    const [x, y] = memoryPair()
+    const write = x.write.bind(x)
+    x.write = (chunk: Uint8Array) => {
+      write(chunk)
+      return false // still delivered, but the writer is told its transport is full
+    }
+    const sa = writer.replicate(true, { stream: x, keepAlive: 0 })
+    const sb = reader.replicate(false, { stream: y, keepAlive: 0 })
+    // blocks stored per turn of the event loop
+    let turn = 0
+    let running = true
+    const tick = () => {
+      turn++
+      if (running) setImmediate(tick)
+    }
+    tick()
+    const perTurn = new Map<number, number>()
+    reader.on('download', () => perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1))
+    await reader.download({ start: 0, end: 2000 }).done()
+    running = false
+    expect([...perTurn.values()].reduce((a, b) => a + b, 0)).toBe(2000)
+    // a turn holds one batch of answers (64), plus what the reader stored of the last one
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(128)
+    sa.destroy()
+    sb.destroy()
     await writer.close()
     await reader.close()
   })

@@ -13,6 +13,8 @@ export interface ReplicationChannel {
   /** Batches the following sends into one frame until `uncork`. */
   cork(): void
   uncork(): void
+  /** False while the stream's write buffer is full (what was sent waits in it). */
+  readonly drained: boolean
   /** Closes this core's channel (the stream stays up for other cores). */
   close(): void
   /** Drops the peer: destroys the whole stream with `err`. */

@@ -11,6 +11,7 @@ import { HypercoreError, InvalidCapabilityError, InvalidOperationError, Protocol
 import * as flat from '../flat-tree.ts'
 import type { Proof } from '../merkle/proof.ts'
 import { MAX_BLOCKS } from '../merkle/verify.ts'
+import { nextTask } from '../next-task.ts'
 import type { ReplicationChannel } from './channel.ts'
 import {
   type DataMessage,
@@ -313,6 +314,9 @@ export class Peer implements HypercorePeer {
         } finally {
           this.channel.uncork()
         }
+        // the transport is full and what was just answered waits in it: let its refills run (over
+        // WebRTC each is a `bufferedamountlow` task) before encoding more, or it runs dry meanwhile
+        if (!this.channel.drained && this.#queue.length > 0) await nextTask()
       }
     } catch (err) {
       this.drop(err as Error)

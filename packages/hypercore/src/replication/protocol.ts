@@ -218,6 +218,9 @@ function attach(
     uncork: () => mux.uncork(),
     close: () => channel?.close(),
     destroy: (err) => mux.destroy(err),
+    get drained() {
+      return mux.drained
+    },
     get isInitiator() {
       return stream.isInitiator
     },

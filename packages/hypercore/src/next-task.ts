@@ -1,0 +1,25 @@
+/**
+ * `nextTask()`: resolves on a later task of the event loop, after the tasks already queued (a
+ * transport's drain, a data channel's `bufferedamountlow`). A promise chain never lets those in:
+ * its continuations are microtasks. `setImmediate` where there is one (Node), else a
+ * `MessageChannel` message — not `setTimeout(0)`, which browsers stretch to 4 ms once nested.
+ */
+type Immediate = (fn: () => void) => unknown
+
+const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate
+let port: MessagePort | null = null
+const waiting: Array<() => void> = []
+
+function postTask(fn: () => void): void {
+  if (port === null) {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => waiting.shift()?.()
+    port = channel.port2
+  }
+  waiting.push(fn)
+  port.postMessage(null)
+}
+
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => (immediate ? immediate(resolve) : postTask(resolve)))
+}
