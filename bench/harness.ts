@@ -67,6 +67,13 @@ export function xorshift(seed: number): () => number {
   }
 }
 
+/** The median of `xs` (the mean of the middle two for an even count); `xs` is left as it was. */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 export function formatRow(row: Row): string {
   const fmt = (n: number | null) =>
     n === null ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)

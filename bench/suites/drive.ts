@@ -25,7 +25,7 @@ import { ready } from '@orchard/crypto'
 import { openFileStorage } from '@orchard/storage/fs'
 import { Corestore } from '../../packages/corestore/src/index.ts'
 import { Hyperdrive } from '../../packages/hyperdrive/src/index.ts'
-import type { BenchContext } from '../harness.ts'
+import { type BenchContext, median } from '../harness.ts'
 import { flushDir } from '../storage/settle.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -185,7 +185,6 @@ async function listing(side: Side, dir: string) {
 
 /** The median of each figure over a side's runs. */
 function medianRun(runs: { write: number; read: number }[]): { write: number; read: number } {
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!
   return { write: median(runs.map((r) => r.write)), read: median(runs.map((r) => r.read)) }
 }
 
@@ -221,7 +220,7 @@ export default async function drive(ctx: BenchContext): Promise<void> {
       unit: 'MB/s',
       ours: big.ours.write,
       real: big.real.write,
-      extra: { 'bare writeSync MB/s': bare.sort((a, b) => a - b)[1]! }
+      extra: { 'bare writeSync MB/s': median(bare) }
     })
     ctx.report({
       metric: 'read one 64 MiB file (stream)',

@@ -30,7 +30,7 @@
 import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { type Namespace, pageCall, startNamespace } from '../../packages/swarm/test/netns/harness.ts'
-import type { BenchContext } from '../harness.ts'
+import { type BenchContext, median } from '../harness.ts'
 
 const ROUNDS = 5
 const WORKLOADS = [
@@ -73,12 +73,6 @@ async function replication(ns: Namespace, a: Page, b: Page, count: number, size:
   const ms = await pageCall<number>(b, 'replicate', name, count)
   await Promise.all([pageCall(a, 'close', name), pageCall(b, 'close', name)])
   return (count * size) / 1e6 / (ms / 1000)
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((x, y) => x - y)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 export default async function webrtc(ctx: BenchContext): Promise<void> {

@@ -95,3 +95,5 @@ export function once<E extends EventMap<E>, K extends keyof E>(
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+export { nextTask } from './next-task.ts'

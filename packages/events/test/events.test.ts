@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Emitter, once } from '../src/index.ts'
+import { Emitter, nextTask, once } from '../src/index.ts'
 
 class Thing extends Emitter<{ data: [n: number, s: string]; end: [] }> {}
 
@@ -53,5 +53,38 @@ describe('Emitter', () => {
     ac.abort(new Error('stop'))
     await expect(q).rejects.toThrow('stop')
     expect(t.listenerCount('end')).toBe(0)
+  })
+})
+
+describe('nextTask', () => {
+  const after = async (queue: (fn: () => void) => void) => {
+    const order: string[] = []
+    queue(() => order.push('queued task'))
+    await Promise.resolve() // microtasks alone do not get past it
+    order.push('microtask')
+    await nextTask()
+    order.push('next task')
+    return order
+  }
+
+  it('resolves after the tasks queued before it (setImmediate, as in Node)', async () => {
+    expect(await after((fn) => setImmediate(fn))).toEqual(['microtask', 'queued task', 'next task'])
+  })
+
+  it('resolves after the tasks queued before it without setImmediate (a MessageChannel, as in browsers)', async () => {
+    const immediate = globalThis.setImmediate
+    // biome-ignore lint/suspicious/noExplicitAny: the browser case, where there is no setImmediate
+    ;(globalThis as any).setImmediate = undefined
+    try {
+      const channel = new MessageChannel()
+      const order = await after((fn) => {
+        channel.port1.onmessage = fn
+        channel.port2.postMessage(null)
+      })
+      channel.port1.close()
+      expect(order).toEqual(['microtask', 'queued task', 'next task'])
+    } finally {
+      globalThis.setImmediate = immediate
+    }
   })
 })

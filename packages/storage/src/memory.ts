@@ -3,8 +3,9 @@
  * unit tests. A named root lives for the whole process, so opening the same name again (after a
  * close, or read-only alongside a writer) sees the same data, like reopening a directory. Unnamed
  * roots are private to their opener. Values are copied in and out, except those given away
- * (`owned` puts) or borrowed (`getMany` with `borrow`): a replicating peer's blocks then cross it
- * without a copy each way.
+ * (`owned` puts that fill a quarter of their buffer) or borrowed (`getMany` with `borrow`): a
+ * replicating peer's large blocks (16 KiB, which share a decrypted frame with two others) cross it
+ * without a copy either way; small ones are copied in (into shared slabs) and lent out.
  */
 import { StorageClosedError, StorageLockedError, StorageReadOnlyError } from './errors.ts'
 import {

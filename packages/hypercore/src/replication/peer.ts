@@ -4,6 +4,7 @@
  * replicator assigns to it. Every message from the peer is untrusted: anything an honest hypercore
  * would never send drops the peer with a typed error, and nothing it sends reaches storage unverified.
  */
+import { nextTask } from '@orchard/events'
 import { equal } from '../bytes.ts'
 import { replicationCapability } from '../caps.ts'
 import type { Core } from '../core.ts'
@@ -11,7 +12,6 @@ import { HypercoreError, InvalidCapabilityError, InvalidOperationError, Protocol
 import * as flat from '../flat-tree.ts'
 import type { Proof } from '../merkle/proof.ts'
 import { MAX_BLOCKS } from '../merkle/verify.ts'
-import { nextTask } from '../next-task.ts'
 import type { ReplicationChannel } from './channel.ts'
 import {
   type DataMessage,

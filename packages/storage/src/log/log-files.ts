@@ -2,6 +2,7 @@
  * The log's files in a volume: naming of generations, creating a log, and writing a compacted one
  * aside and renaming it into place.
  */
+import { nextTask } from '@orchard/events'
 import { binaryBounds, binaryBoundsAfter, keyBytes, toBounds } from '../keys.ts'
 import type { SortedMap } from '../sorted-map.ts'
 import { type BatchOp, STORE_NAMES } from '../types.ts'
@@ -28,12 +29,6 @@ export function generationsIn(names: readonly string[]): number[] {
     if (m) gens.push(Number(m[1]))
   }
   return gens.sort((a, b) => a - b)
-}
-
-/** Lets the event loop run (between bounded steps of a long replay or compaction). */
-export function yieldToLoop(): Promise<void> {
-  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)))
 }
 
 /** Creates an empty log of `generation` atomically (written aside, flushed, renamed). */
@@ -93,7 +88,7 @@ export async function writeCompactedLog(
           decodeRecord(buf, 0, length, index)
           end += length
           bounds = binaryBoundsAfter(bounds, last)
-          await yieldToLoop()
+          await nextTask()
         }
       }
       index.touched = 0

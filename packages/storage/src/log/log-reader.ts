@@ -4,6 +4,7 @@
  * writer — catching up with what the writer appended, moving to its newest log after a compaction,
  * and telling `onChange` listeners.
  */
+import { nextTask } from '@orchard/events'
 import { StorageClosedError, StorageError } from '../errors.ts'
 import {
   assertBytes,
@@ -17,7 +18,7 @@ import {
   toBounds
 } from '../keys.ts'
 import { type KeyRange, STORE_NAMES, type StorageChange, type StoreName } from '../types.ts'
-import { generationsIn, logName, yieldToLoop } from './log-files.ts'
+import { generationsIn, logName } from './log-files.ts'
 import { type IndexBuilder, type IndexValue, newIndex, readValue } from './log-index.ts'
 import { FILE_HEADER_BYTES, readFileHeader } from './record.ts'
 import { LogScanner } from './scan.ts'
@@ -263,7 +264,7 @@ export class LogReader {
   /** A change event from the directory: catch up (soon, once) and tell listeners. */
   protected poke(): void {
     if (this.pendingNotify++ > 0) return
-    void yieldToLoop().then(() => {
+    void nextTask().then(() => {
       this.pendingNotify = 0
       if (this.isClosed) return
       try {

@@ -12,6 +12,7 @@
  * Files in the volume: `data.<generation>.log`, and a transient `data.<generation>.log.tmp` while
  * compacting. Locking is the opener's business (a lock file in Node, a Web Lock in browsers).
  */
+import { nextTask } from '@orchard/events'
 import {
   StorageArgumentError,
   StorageClosedError,
@@ -22,15 +23,7 @@ import {
 import { assertBatch } from '../keys.ts'
 import type { LockHandle } from '../locks.ts'
 import type { BatchOp, OpenOptions, Storage, WriteOptions } from '../types.ts'
-import {
-  createLog,
-  generationsIn,
-  LOG_PATTERN,
-  logName,
-  TMP_SUFFIX,
-  writeCompactedLog,
-  yieldToLoop
-} from './log-files.ts'
+import { createLog, generationsIn, LOG_PATTERN, logName, TMP_SUFFIX, writeCompactedLog } from './log-files.ts'
 import { newIndex } from './log-index.ts'
 import { LogReader } from './log-reader.ts'
 import {
@@ -280,7 +273,7 @@ class LogStorageImpl extends LogReader implements LogStorage {
     const scanner = new LogScanner(fd, FILE_HEADER_BYTES, size, volume.crc32)
     let status = scanner.step(index)
     while (status === 'more') {
-      await yieldToLoop()
+      await nextTask()
       status = scanner.step(index)
     }
     if (status === 'moved' && !this.readOnly) {

@@ -2,9 +2,9 @@
  * Protomux, wire-compatible with `protomux` 3: many channels over one message stream. Every
  * message is `uint channelId ‖ uint type ‖ payload`, the channel id being the sender's local id;
  * channel 0 carries control messages (0 batch, 1 open, 2 reject, 3 close). Cork/uncork packs sends
- * into batch messages (of up to 64 KiB each, encoded in place). What the remote sends is bounded: ids may only grow by one, messages for
- * a channel we have not opened yet are buffered up to a limit, and anything malformed destroys the
- * stream with a typed error.
+ * into batch messages (of up to 64 KiB each, encoded in place). What the remote sends is bounded:
+ * ids may only grow by one, messages for a channel we have not opened yet are buffered up to a
+ * limit, and anything malformed destroys the stream with a typed error.
  */
 import { type Codec, encodingLength, optionalBuffer, type State, uint, utf8 } from '@orchard/codec'
 import type { Duplex } from '../duplex.ts'
@@ -211,8 +211,7 @@ export class Protomux {
       this.#batch = batch
       this.#batchLimit = limit
       batch[0] = 0 // the control channel (a spare holds an old batch); batch[1] = 0 (batch) follows below
-      this.#batchUsed = 1
-      this.#batchChannel = -1
+      this.#batchUsed = 1 // #batchChannel is -1 since the last batch was sent
     }
     const s: State = { start: this.#batchUsed, end: this.#batchLimit, buffer: batch }
     if (this.#batchChannel !== localId) {

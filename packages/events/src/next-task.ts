@@ -1,12 +1,11 @@
 /**
  * `nextTask()`: resolves on a later task of the event loop, after the tasks already queued (a
- * transport's drain, a data channel's `bufferedamountlow`). A promise chain never lets those in:
- * its continuations are microtasks. `setImmediate` where there is one (Node), else a
+ * transport's drain, a data channel's `bufferedamountlow`, I/O). A promise chain never lets those
+ * in: its continuations are microtasks. `setImmediate` where there is one (Node), else a
  * `MessageChannel` message — not `setTimeout(0)`, which browsers stretch to 4 ms once nested.
  */
 type Immediate = (fn: () => void) => unknown
 
-const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate
 let port: MessagePort | null = null
 const waiting: Array<() => void> = []
 
@@ -20,6 +19,8 @@ function postTask(fn: () => void): void {
   port.postMessage(null)
 }
 
+/** Resolves once the event loop ran the tasks queued before this call. */
 export function nextTask(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate
   return new Promise((resolve) => (immediate ? immediate(resolve) : postTask(resolve)))
 }
