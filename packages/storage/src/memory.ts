@@ -3,9 +3,9 @@
  * unit tests. A named root lives for the whole process, so opening the same name again (after a
  * close, or read-only alongside a writer) sees the same data, like reopening a directory. Unnamed
  * roots are private to their opener. Values are copied in and out, except those given away
- * (`owned` puts that fill a quarter of their buffer) or borrowed (`getMany` with `borrow`): a
- * replicating peer's large blocks (16 KiB, which share a decrypted frame with two others) cross it
- * without a copy either way; small ones are copied in (into shared slabs) and lent out.
+ * (`owned` puts that, with the others of their batch, fill a quarter of their buffer) or borrowed
+ * (`getMany` with `borrow`): the blocks a replicating peer downloads, committed a frame's worth
+ * at a time, cross it without a copy either way.
  */
 import { StorageClosedError, StorageLockedError, StorageReadOnlyError } from './errors.ts'
 import {
@@ -27,7 +27,6 @@ import {
   type BatchOp,
   type KeyRange,
   type OpenOptions,
-  type PutOp,
   type ReadOptions,
   STORE_NAMES,
   type Storage,
@@ -113,13 +112,28 @@ function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | 
 }
 
 /**
- * Whether a put's value is kept as given instead of copied: it was given away (`owned`) and fills
- * at least a quarter of its buffer, so keeping it holds at most four times its bytes. (A replicated
- * 16 KiB block shares a decrypted frame with the two or three others of its batch; a small view
- * into a large received chunk is copied.)
+ * The puts of `ops` kept as given instead of copied (null: none): those given away (`owned`) whose
+ * buffer the batch's given-away values fill at least a quarter of, so keeping them holds at most
+ * four times their bytes. Counted per batch, not per value, since a hypercore commits the blocks of
+ * a received frame together: a 16 KiB block fills a quarter of its 64 KiB frame alone, but 4 KiB
+ * blocks only together (copying each was a fresh buffer per 64 KiB in a downloading tab, ~1 ms per
+ * MB there). A lone small view into a large chunk is copied. The bound holds while the batch's
+ * values live: one that outlives the others (deleted or overwritten later) keeps the whole buffer.
  */
-function keepsAsGiven(op: PutOp): boolean {
-  return op.owned === true && op.value.byteLength * 4 >= op.value.buffer.byteLength
+function keptAsGiven(ops: readonly BatchOp[]): Set<BatchOp> | null {
+  let filled: Map<ArrayBufferLike, number> | null = null
+  for (const op of ops) {
+    if (op.type !== 'put' || op.owned !== true) continue
+    filled ??= new Map()
+    filled.set(op.value.buffer, (filled.get(op.value.buffer) ?? 0) + op.value.byteLength)
+  }
+  if (filled === null) return null
+  const kept = new Set<BatchOp>()
+  for (const op of ops) {
+    if (op.type !== 'put' || op.owned !== true) continue
+    if (filled.get(op.value.buffer)! * 4 >= op.value.buffer.byteLength) kept.add(op)
+  }
+  return kept
 }
 
 class MemoryStorage implements Storage {
@@ -203,8 +217,9 @@ class MemoryStorage implements Storage {
     assertBatch(ops)
     if (ops.length === 0) return
     const stores = this.#root.stores
+    const kept = keptAsGiven(ops)
     const values = copyPacked(
-      ops.map((op) => (op.type === 'put' && !keepsAsGiven(op) ? op.value : undefined))
+      ops.map((op) => (op.type === 'put' && kept?.has(op) !== true ? op.value : undefined))
     )
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!

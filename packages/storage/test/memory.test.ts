@@ -40,6 +40,43 @@ describe('memory adapter specifics', () => {
     await st.close()
   })
 
+  it('keeps the small given-away values of one batch that together fill a quarter of their buffer', async () => {
+    const st = await openMemoryStorage()
+    const key = (n: number) => new Uint8Array([n])
+    // four 4 KiB blocks of one 64 KiB received frame, committed together: a quarter between them
+    const frame = new Uint8Array(65_536).fill(5)
+    const blocks = [0, 1, 2, 3].map((i) => frame.subarray(i * 4400, i * 4400 + 4096))
+    // three of another frame: less than a quarter, so copied (they would hold 64 KiB for 12)
+    const other = new Uint8Array(65_536).fill(6)
+    const few = [0, 1, 2].map((i) => other.subarray(i * 4400, i * 4400 + 4096))
+    await st.write([
+      ...blocks.map((value, i) => ({
+        type: 'put' as const,
+        store: 'blocks' as const,
+        key: key(i),
+        value,
+        owned: true
+      })),
+      ...few.map((value, i) => ({
+        type: 'put' as const,
+        store: 'blocks' as const,
+        key: key(10 + i),
+        value,
+        owned: true
+      })),
+      // the same bytes, not given away, count for nothing
+      { type: 'put', store: 'blocks', key: key(20), value: other.subarray(20_000, 24_096) }
+    ])
+    const kept = await st.getMany('blocks', [0, 1, 2, 3].map(key), { borrow: true })
+    for (let i = 0; i < 4; i++) expect(kept[i]).toBe(blocks[i])
+    const copied = await st.getMany('blocks', [10, 11, 12, 20].map(key), { borrow: true })
+    for (const v of copied) {
+      expect(v!.buffer).not.toBe(other.buffer)
+      expect(v).toEqual(new Uint8Array(4096).fill(6))
+    }
+    await st.close()
+  })
+
   it('shares a named root between openers in one process', async () => {
     const a = await openMemoryStorage('shared-root')
     await expect(openMemoryStorage('shared-root')).rejects.toBeInstanceOf(StorageLockedError)
