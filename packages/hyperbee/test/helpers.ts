@@ -14,17 +14,24 @@ import { Hyperbee, type HyperbeeOptions } from '../src/index.ts'
 // biome-ignore lint/suspicious/noExplicitAny: the real packages are untyped
 export type Real = any
 
-const dir = mkdtempSync(join(tmpdir(), 'orchard-bee-'))
+/** The temp dir of the real cores, made when the first one is (test files without any leave none). */
+let dir: string | null = null
 let n = 0
+
+function tempDir(): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'orchard-bee-'))
+  return dir
+}
 
 /** Removes the temp dir of the real cores. */
 export function cleanup(): void {
-  rmSync(dir, { recursive: true, force: true })
+  if (dir !== null) rmSync(dir, { recursive: true, force: true })
+  dir = null
 }
 
 /** A real hypercore in a fresh temp folder. */
 export async function realCore(key?: Uint8Array | null): Promise<Real> {
-  const core = new RealHypercore(join(dir, `core-${++n}`), key ? Buffer.from(key) : undefined)
+  const core = new RealHypercore(join(tempDir(), `core-${++n}`), key ? Buffer.from(key) : undefined)
   await core.ready()
   return core
 }

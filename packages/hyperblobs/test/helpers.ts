@@ -26,17 +26,24 @@ const require = createRequire(import.meta.url)
 const fromHypercore = createRequire(realpathSync(require.resolve('hypercore/package.json')))
 const RealSecretStream = fromHypercore('@hyperswarm/secret-stream')
 
-const dir = mkdtempSync(join(tmpdir(), 'orchard-blobs-'))
+/** The temp dir of the real cores, made when the first one is (test files without any leave none). */
+let dir: string | null = null
 let n = 0
+
+function tempDir(): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'orchard-blobs-'))
+  return dir
+}
 
 /** Removes the temp dir of the real cores. */
 export function cleanup(): void {
-  rmSync(dir, { recursive: true, force: true })
+  if (dir !== null) rmSync(dir, { recursive: true, force: true })
+  dir = null
 }
 
 /** A real hypercore in a fresh temp folder (a replica of `key` if given). */
 export async function realCore(key?: Uint8Array | null): Promise<Real> {
-  const core = new RealHypercore(join(dir, `core-${++n}`), key ? Buffer.from(key) : undefined)
+  const core = new RealHypercore(join(tempDir(), `core-${++n}`), key ? Buffer.from(key) : undefined)
   await core.ready()
   return core
 }
