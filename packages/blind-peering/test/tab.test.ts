@@ -19,7 +19,7 @@ import {
   type RunningChromium,
   servePage
 } from '../../storage/test/browser/chromium.ts'
-import { storedAnywhere } from './helpers.ts'
+import { storedAnywhere, until } from './helpers.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'orchard-bp-tab-'))
 let relay: RelayServer
@@ -67,6 +67,13 @@ it('a tab writes an encrypted core, the blind peer keeps it, another context rea
   await relay.blindPeer!.flush()
   const stored = relay.blindPeer!.storage
   const bytes = (s: string) => new TextEncoder().encode(s)
-  expect(open.every((s) => storedAnywhere(stored, bytes(s)))).toBe(true) // the scan sees plaintext
+  // the scan sees plaintext: the control core's text reaches the blind peer's files. Waited for, as
+  // one clean-clone run under the full suite's load did not find it at once (in every other run it
+  // sits in RocksDB's write-ahead log by now; the cause of that one miss is not established)
+  await until(
+    () => open.every((s) => storedAnywhere(stored, bytes(s))),
+    'the control core in the blind peer files',
+    15_000
+  )
   expect(secret.filter((s) => storedAnywhere(stored, bytes(s)))).toEqual([]) // and finds none of the secret
 }, 120_000)
