@@ -112,7 +112,7 @@ function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | 
 }
 
 /**
- * The puts of `ops` kept as given instead of copied (null: none): those given away (`owned`) whose
+ * Which puts of `ops` are kept as given instead of copied: those given away (`owned`) whose
  * buffer the batch's given-away values fill at least a quarter of, so keeping them holds at most
  * four times their bytes. Counted per batch, not per value, since a hypercore commits the blocks of
  * a received frame together: a 16 KiB block fills a quarter of its 64 KiB frame alone, but 4 KiB
@@ -120,20 +120,16 @@ function copyPacked(values: readonly (Uint8Array | undefined)[]): (Uint8Array | 
  * MB there). A lone small view into a large chunk is copied. The bound holds while the batch's
  * values live: one that outlives the others (deleted or overwritten later) keeps the whole buffer.
  */
-function keptAsGiven(ops: readonly BatchOp[]): Set<BatchOp> | null {
+function keptAsGiven(ops: readonly BatchOp[]): (op: BatchOp) => boolean {
   let filled: Map<ArrayBufferLike, number> | null = null
   for (const op of ops) {
     if (op.type !== 'put' || op.owned !== true) continue
     filled ??= new Map()
     filled.set(op.value.buffer, (filled.get(op.value.buffer) ?? 0) + op.value.byteLength)
   }
-  if (filled === null) return null
-  const kept = new Set<BatchOp>()
-  for (const op of ops) {
-    if (op.type !== 'put' || op.owned !== true) continue
-    if (filled.get(op.value.buffer)! * 4 >= op.value.buffer.byteLength) kept.add(op)
-  }
-  return kept
+  if (filled === null) return () => false
+  return (op) =>
+    op.type === 'put' && op.owned === true && filled.get(op.value.buffer)! * 4 >= op.value.buffer.byteLength
 }
 
 class MemoryStorage implements Storage {
@@ -218,9 +214,7 @@ class MemoryStorage implements Storage {
     if (ops.length === 0) return
     const stores = this.#root.stores
     const kept = keptAsGiven(ops)
-    const values = copyPacked(
-      ops.map((op) => (op.type === 'put' && kept?.has(op) !== true ? op.value : undefined))
-    )
+    const values = copyPacked(ops.map((op) => (op.type === 'put' && !kept(op) ? op.value : undefined)))
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
       const map = stores[storeIndex(op.store)]!
