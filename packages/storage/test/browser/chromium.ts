@@ -5,8 +5,11 @@
  * Pages load an esbuild bundle from a tiny loopback HTTP server, which gives them a real origin.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { build } from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../../test/setup/chromium.ts'
@@ -69,10 +72,13 @@ export interface RunningChromium {
 
 /** Starts Chromium on profile `userDataDir` and connects to it over CDP. */
 export async function launchChromium(userDataDir: string): Promise<RunningChromium> {
+  // Chromium's temp dir, removed once the browser is gone: a killed browser leaves its
+  // `org.chromium.Chromium.*` singleton dir behind in the temp dir it was given
+  const temp = mkdtempSync(join(tmpdir(), 'orchard-chromium-'))
   const proc = spawn(
     CHROMIUM_PATH,
     [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank'],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] }
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: temp } }
   )
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
   const endpoint = await new Promise<string>((resolve, reject) => {
@@ -132,6 +138,7 @@ export async function launchChromium(userDataDir: string): Promise<RunningChromi
       killGroup()
       await exited
       await groupGone(10_000)
+      rmSync(temp, { recursive: true, force: true })
     },
     async close() {
       // Ask Chromium itself to shut down (it flushes its profile); kill whatever lingers.
@@ -145,6 +152,7 @@ export async function launchChromium(userDataDir: string): Promise<RunningChromi
       if (!(await groupGone(5_000))) killGroup()
       await exited
       await groupGone(10_000)
+      rmSync(temp, { recursive: true, force: true })
     }
   }
 }
