@@ -2,10 +2,7 @@
  * A simple-peer data channel as a byte {@link Duplex}. Writes become binary messages of
  * {@link MAX_DATACHANNEL_MESSAGE} bytes (what every SCTP stack takes): large writes are cut, the
  * small writes of one turn packed together, since SCTP pays per message. Their boundaries mean
- * nothing to the stream, whose layers above (the secret-stream) frame their own messages — but a
- * write that fits in one message is never cut across two (`wholeWriteLimit`), so a secret-stream
- * that keeps its frames that small has each arrive whole, decrypted where it lies instead of
- * gathered from two messages into a new buffer.
+ * nothing to the stream, whose layers above (the secret-stream) frame their own messages.
  *
  * Backpressure follows the channel's `bufferedAmount`: `write` returns false past a high-water
  * mark, and `drain` comes with `bufferedamountlow` — or, on WebRTC ports without that event
@@ -152,11 +149,6 @@ export class PeerDuplex extends Duplex {
     else if (this.#needsDrain) this.#onLow()
   }
 
-  /** A write of up to one message's bytes arrives whole: it is never cut across two messages. */
-  override get wholeWriteLimit(): number {
-    return MAX_DATACHANNEL_MESSAGE
-  }
-
   write(chunk: Uint8Array): boolean {
     if (this.destroyed) return false
     if (this.#open && this.#queue.length === 0) {
@@ -236,14 +228,6 @@ export class PeerDuplex extends Duplex {
   #sendSome(chunk: Uint8Array): number {
     const length = chunk.byteLength
     let at = 0
-    // a write that fits in a message of its own is not cut across two (see `wholeWriteLimit`)
-    if (
-      this.#packed > 0 &&
-      length <= MAX_DATACHANNEL_MESSAGE &&
-      this.#packed + length > MAX_DATACHANNEL_MESSAGE
-    ) {
-      if (!this.#sendPack()) return 0
-    }
     if (this.#packed > 0) {
       at = Math.min(MAX_DATACHANNEL_MESSAGE - this.#packed, length)
       this.#pack!.set(chunk.subarray(0, at), this.#packed)

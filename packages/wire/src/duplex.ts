@@ -48,15 +48,6 @@ export abstract class Duplex extends Emitter<DuplexEvents> {
   get writesCopied(): boolean {
     return false
   }
-  /**
-   * Writes of up to this many bytes reach the remote as one chunk, not cut or merged with others
-   * (a data channel's message); Infinity when the transport keeps no boundaries worth aiming at. A
-   * layer above that frames its own messages keeps them under it, so the remote finds each frame
-   * whole in one chunk and decodes it in place instead of gathering its pieces into a new buffer.
-   */
-  get wholeWriteLimit(): number {
-    return Number.POSITIVE_INFINITY
-  }
   #ended = false
   #remoteEnded = false
 

@@ -172,12 +172,6 @@ export class SecretStream extends Duplex {
     return true
   }
 
-  /** The largest message whose frame (length, tag and MAC added) the raw stream delivers whole. */
-  override get wholeWriteLimit(): number {
-    const raw = this.rawStream?.wholeWriteLimit ?? Number.POSITIVE_INFINITY
-    return raw - 3 - SECRETSTREAM_ABYTES
-  }
-
   /** Sends one message (encrypted, framed). */
   write(message: Uint8Array): boolean {
     if (this.destroyed) return false

@@ -258,7 +258,7 @@ async function pairRecordingFrames() {
     frames.push(chunk.byteLength)
     return write(chunk)
   }
-  return { ours, theirs, frames, oursStream }
+  return { ours, theirs, frames }
 }
 
 describe('protomux batches', () => {
@@ -320,49 +320,6 @@ describe('protomux batches', () => {
     const burst = frames.filter((n) => n > 64 * 1024)
     expect(burst.length).toBeGreaterThanOrEqual(64) // each message alone: it fills a frame
     for (const n of burst) expect(n).toBeLessThanOrEqual(64 * 1024 + 128)
-  })
-
-  it('keep corked batches within what the stream delivers whole (a data channel: 16 KiB), a larger message alone, in order, to the real protomux', async () => {
-    /** The batch sizes of one corked burst: ten 4 200-byte messages, one of 20 000, three more. */
-    const burst = async (wholeWriteLimit: number | null) => {
-      const { ours, theirs, frames, oursStream } = await pairRecordingFrames()
-      if (wholeWriteLimit !== null) {
-        Object.defineProperty(oursStream.rawStream!, 'wholeWriteLimit', { value: wholeWriteLimit })
-      }
-      const got = collector<string>()
-      const id = new Uint8Array(32).fill(3)
-      const a = ours.createChannel({ protocol: 'orchard/whole', id, messages: [{ encoding: buffer }] })!
-      theirs
-        .createChannel({
-          protocol: 'orchard/whole',
-          id,
-          messages: [
-            { encoding: c.buffer, onmessage: (m: Uint8Array) => got.push(`${m[0]}:${m.byteLength}`) }
-          ]
-        })
-        .open()
-      a.open()
-      expect(await a.fullyOpened()).toBe(true)
-      const sizes = [...Array(10).fill(4200), 20_000, 4200, 4200, 4200]
-      frames.length = 0
-      ours.cork()
-      sizes.forEach((n, i) => a.messages[0]!.send(new Uint8Array(n).fill(i) as never))
-      ours.uncork()
-      await got.until(sizes.length)
-      expect(got.got).toEqual(sizes.map((n, i) => `${i}:${n}`))
-      oursStream.destroy()
-      return { frames: [...frames], limit: oursStream.wholeWriteLimit }
-    }
-    // a secret-stream's frame adds 3 length bytes and 17 of tag and MAC to each write
-    const overData = await burst(16_384)
-    expect(overData.limit).toBe(16_384 - 20)
-    const over = overData.frames.filter((n) => n > overData.limit)
-    expect(over).toHaveLength(1) // the 20 000-byte message, alone
-    expect(over[0]).toBeLessThanOrEqual(20_000 + 16)
-    // over a stream that keeps no boundaries the same burst goes out in larger batches
-    const plain = await burst(null)
-    expect(plain.limit).toBe(Number.POSITIVE_INFINITY)
-    expect(plain.frames.filter((n) => n > 16_364 && n < 20_000).length).toBeGreaterThan(0)
   })
 
   it('encodes a corked mix of channels, control messages and sizes in place, in order, for the real protomux', async () => {

@@ -193,8 +193,8 @@ export class Protomux {
       const used = this.#batchUsed
       this.#sendBatch()
       batch = null
-      // the next buffer grows with the batch, up to BATCH_BYTES (or what the stream delivers whole)
-      this.#nextBatchBytes = Math.min(this.#batchBytes(), used * 2)
+      // the next buffer grows with the batch, up to BATCH_BYTES
+      this.#nextBatchBytes = Math.min(BATCH_BYTES, used * 2)
     }
     if (batch === null) {
       need = 2 + encodingLength(uint, localId) + lengthBytes + length
@@ -223,18 +223,6 @@ export class Protomux {
     this.#batchUsed = s.start + length
     s.end = this.#batchUsed
     return s
-  }
-
-  /**
-   * The most a batch holds: BATCH_BYTES, or less over a stream that delivers only writes up to a
-   * size whole (a secret-stream over a data channel: 16 KiB messages), so the remote finds each
-   * batch's frame in one message and decrypts it where it lies.
-   */
-  #batchBytes(): number {
-    const whole = (this.stream as { wholeWriteLimit?: number }).wholeWriteLimit
-    return typeof whole === 'number' && whole >= FIRST_BATCH_BYTES
-      ? Math.min(BATCH_BYTES, whole)
-      : BATCH_BYTES
   }
 
   /** Sends the batch encoded so far, if any. */
