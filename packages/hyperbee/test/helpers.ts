@@ -2,36 +2,29 @@
  * Test helpers: our bee on a memory core, the real hyperbee 2.27.3 on a real hypercore 11 in a
  * temp dir, and ways to compare them.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hypercore } from '@orchard/hypercore'
 import { openMemoryStorage } from '@orchard/storage'
 import RealHyperbee from 'hyperbee'
 import RealHypercore from 'hypercore'
+import { lazyTempDir } from '../../../test/setup/temp-dir.ts'
 import { Hyperbee, type HyperbeeOptions } from '../src/index.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: the real packages are untyped
 export type Real = any
 
 /** The temp dir of the real cores, made when the first one is (test files without any leave none). */
-let dir: string | null = null
+const temp = lazyTempDir('orchard-bee-')
 let n = 0
-
-function tempDir(): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'orchard-bee-'))
-  return dir
-}
 
 /** Removes the temp dir of the real cores. */
 export function cleanup(): void {
-  if (dir !== null) rmSync(dir, { recursive: true, force: true })
-  dir = null
+  temp.remove()
 }
 
 /** A real hypercore in a fresh temp folder. */
 export async function realCore(key?: Uint8Array | null): Promise<Real> {
-  const core = new RealHypercore(join(tempDir(), `core-${++n}`), key ? Buffer.from(key) : undefined)
+  const core = new RealHypercore(join(temp.path(), `core-${++n}`), key ? Buffer.from(key) : undefined)
   await core.ready()
   return core
 }

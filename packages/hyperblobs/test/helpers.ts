@@ -5,13 +5,13 @@
  * `@orchard/storage`, `@orchard/crypto` and `@orchard/wire` are not dependencies of this package
  * (its runtime needs none of them), so the tests import their sources by path.
  */
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Hypercore } from '@orchard/hypercore'
 import RealHyperblobs from 'hyperblobs'
 import RealHypercore from 'hypercore'
+import { lazyTempDir } from '../../../test/setup/temp-dir.ts'
 import { openMemoryStorage } from '../../storage/src/index.ts'
 import { memoryPair } from '../../wire/src/index.ts'
 import { toStreamx } from '../../wire/test/helpers.ts'
@@ -27,23 +27,17 @@ const fromHypercore = createRequire(realpathSync(require.resolve('hypercore/pack
 const RealSecretStream = fromHypercore('@hyperswarm/secret-stream')
 
 /** The temp dir of the real cores, made when the first one is (test files without any leave none). */
-let dir: string | null = null
+const temp = lazyTempDir('orchard-blobs-')
 let n = 0
-
-function tempDir(): string {
-  dir ??= mkdtempSync(join(tmpdir(), 'orchard-blobs-'))
-  return dir
-}
 
 /** Removes the temp dir of the real cores. */
 export function cleanup(): void {
-  if (dir !== null) rmSync(dir, { recursive: true, force: true })
-  dir = null
+  temp.remove()
 }
 
 /** A real hypercore in a fresh temp folder (a replica of `key` if given). */
 export async function realCore(key?: Uint8Array | null): Promise<Real> {
-  const core = new RealHypercore(join(tempDir(), `core-${++n}`), key ? Buffer.from(key) : undefined)
+  const core = new RealHypercore(join(temp.path(), `core-${++n}`), key ? Buffer.from(key) : undefined)
   await core.ready()
   return core
 }
